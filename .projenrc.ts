@@ -1,0 +1,95 @@
+import { awscdk, javascript } from 'projen';
+
+/**
+ * Toolchain pins.
+ *
+ * - aws-cdk-lib >= 2.257 is what cdk-nag 3 requires (and >= 2.245 brings
+ *   `blockedEncryptionTypes`). It is the *minimum* peer version we support.
+ * - jsii 6.0 compiles with TypeScript ~6.0; ts-jest accepts TypeScript < 7.
+ */
+const CDK_MIN_VERSION = '2.257.0';
+const CONSTRUCTS_MIN_VERSION = '10.5.1';
+const TYPESCRIPT_VERSION = '~6.0.3';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-secure-bucket',
+  description:
+    'Amazon S3 buckets provisioned for one encryption mode (SSE-S3, SSE-KMS, DSSE-KMS, SSE-C), correct by construction, plus a runtime client-side envelope encryption module in the S3 Encryption Client format.',
+  author: 'cdk-secure-bucket maintainers',
+  authorAddress: 'maintainers@cdk-secure-bucket.dev',
+  repositoryUrl: 'https://github.com/cdk-secure-bucket/cdk-secure-bucket.git',
+  keywords: ['cdk', 'awscdk', 's3', 'encryption', 'kms', 'sse-kms', 'dsse-kms', 'sse-c', 'cloudtrail', 'cdk-nag', 'compliance'],
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  minNodeVersion: '20.0.0',
+
+  cdkVersion: CDK_MIN_VERSION,
+  constructsVersion: CONSTRUCTS_MIN_VERSION,
+  jsiiVersion: '~6.0.0',
+  typescriptVersion: TYPESCRIPT_VERSION,
+
+  // Publishing is not run here, but the jsii targets are declared.
+  publishToPypi: { distName: 'cdk-secure-bucket', module: 'cdk_secure_bucket' },
+  publishToMaven: {
+    javaPackage: 'dev.cdksecurebucket',
+    mavenGroupId: 'dev.cdk-secure-bucket',
+    mavenArtifactId: 'cdk-secure-bucket',
+  },
+  publishToNuget: { dotNetNamespace: 'CdkSecureBucket', packageId: 'CdkSecureBucket' },
+  publishToGo: { moduleName: 'github.com/cdk-secure-bucket/cdk-secure-bucket-go' },
+
+  devDeps: [
+    'aws-cdk@^3',
+    'cdk-nag@^3.0.2',
+    '@cloud-copilot/iam-simulate@^0.1.173',
+    '@aws-sdk/client-kms@^3',
+    '@aws-sdk/client-s3@^3',
+    's3rver@^3.7.1',
+    'fast-check@^4',
+  ],
+
+  jestOptions: {
+    // Snapshots are never rewritten by a test run; update them on purpose.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/cdk.out/'],
+    },
+  },
+
+  gitignore: ['cdk.out/', '*.tgz', '.jsii.tabl.json', 'test-reports/'],
+
+  githubOptions: { mergify: false },
+  buildWorkflow: false,
+  release: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+});
+
+project.addPackageIgnore('/examples/');
+project.addPackageIgnore('/bench/');
+project.addPackageIgnore('/cdk.json');
+project.addPackageIgnore('/.ci/');
+project.addPackageIgnore('/BENCHMARKS.md');
+
+// The example app and benches are type-checked with the tests (not compiled by jsii).
+project.tsconfigDev.addInclude('../examples/**/*.ts');
+project.tsconfigDev.addInclude('../bench/**/*.ts');
+project.eslint?.addLintPattern('examples');
+
+// One command for CI: jsii compile (enforces the jsii rules), API.md must be
+// current, README examples must compile, then the tests and the linter.
+const verify = project.addTask('verify', {
+  description: 'Everything CI checks: jsii compile, API.md current, tests, lint',
+});
+verify.spawn(project.compileTask);
+verify.spawn(project.tasks.tryFind('docgen')!);
+verify.exec('git diff --ignore-space-at-eol --exit-code -- API.md || (echo "API.md is stale: run npx projen compile && npx projen docgen and commit it" && exit 1)', {
+  condition: 'git rev-parse --is-inside-work-tree',
+});
+// ts-jest transpiles without type checking (isolatedModules): type-check tests, examples and benches here.
+verify.exec('tsc --noEmit -p test/tsconfig.json');
+verify.spawn(project.testTask);
+
+project.synth();
