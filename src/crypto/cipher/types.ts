@@ -1,0 +1,82 @@
+/**
+ * Option and result types of {@link EnvelopeCipher}.
+ */
+import type { Readable } from 'node:stream';
+import { FormatVersion } from '../format/algorithm-suite';
+import { EncryptionContext, Keyring } from '../keyring/keyring';
+
+/** Object metadata as a plain map, keys WITHOUT the `x-amz-meta-` prefix. */
+export type ObjectMetadata = Record<string, string>;
+
+/** Source of randomness; tests inject a deterministic one. Must return exactly `size` bytes. */
+export type RandomBytesFn = (size: number) => Uint8Array;
+
+export interface EnvelopeCipherOptions {
+  /** Wraps / unwraps data keys. */
+  readonly keyring: Keyring;
+  /** Format written by encrypt. @default 'V3' (key-committing suite 0x0073) */
+  readonly formatVersion?: FormatVersion;
+  /** Read V2 objects. @default true (V2 is authenticated AES-GCM; set false to require key commitment) */
+  readonly allowV2Decrypt?: boolean;
+  /** Recognise and decrypt legacy V1 objects (unauthenticated). @default false: V1 is an UnsupportedFormatError */
+  readonly allowLegacyV1Decrypt?: boolean;
+  /** Directory for the bounded-memory spool of authenticated stream decryption. @default os.tmpdir() */
+  readonly tempDir?: string;
+  /** Ciphertext bytes kept in memory before decryptStream spools to a temp file. @default 8 MiB */
+  readonly maxInMemoryBytes?: number;
+  /** Randomness for data keys (raw keyring has its own), IVs and message ids. TESTS ONLY. @default node:crypto randomBytes */
+  readonly randomBytes?: RandomBytesFn;
+}
+
+export interface EncryptOptions {
+  /** Encryption context (KMS) / extra material description (raw AES). @default {} */
+  readonly context?: EncryptionContext;
+}
+
+export interface EncryptStreamOptions extends EncryptOptions {
+  /** Plaintext length if known (passed to the keyring, e.g. for a caching decorator). */
+  readonly plaintextLength?: number;
+}
+
+export interface DecryptOptions {
+  /** The encryption context the caller expects; must equal the stored one (KMS). @default {} */
+  readonly context?: EncryptionContext;
+}
+
+export interface DecryptStreamOptions extends DecryptOptions {
+  /**
+   * Emit plaintext as it is decrypted, before the tag is verified; the stream errors at the
+   * end if authentication fails, after unauthenticated bytes were already released.
+   * @default false: no plaintext is emitted until the whole object is authenticated
+   */
+  readonly allowUnauthenticatedStreaming?: boolean;
+}
+
+export interface EncryptResult {
+  /** Content ciphertext with the 16-byte GCM tag appended. */
+  readonly ciphertext: Buffer;
+  /** Metadata to store (as `x-amz-meta-*` user metadata or an instruction file). */
+  readonly metadata: ObjectMetadata;
+}
+
+export interface EncryptStreamResult {
+  /** Ciphertext stream (tag appended at the end). */
+  readonly stream: Readable;
+  /** Metadata, known before any byte is streamed. */
+  readonly metadata: ObjectMetadata;
+}
+
+/** A byte range with INCLUSIVE end, like HTTP `Range: bytes=start-end`. */
+export interface ByteRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface DecryptRangeOptions extends DecryptOptions {
+  /** Must be `true`: ranged reads are NOT authenticated (GCM tag not checked). */
+  readonly allowUnauthenticatedRangedReads: boolean;
+  /** The plaintext range that was requested (inclusive end). */
+  readonly range: ByteRange;
+  /** The (widened) ciphertext range the given bytes start at; from {@link widenRange}. */
+  readonly ciphertextStart: number;
+}
