@@ -1,21 +1,37 @@
-import { IConstruct } from 'constructs';
+import { isSecureBucketConfigError } from './private/errors';
 
 /**
- * A misconfiguration found at synth time.
+ * Recognises the errors this library throws.
  *
- * The message always names the construct path, the offending prop and the fix.
+ * Misconfigurations are thrown at synth time as errors whose message reads
+ * `<construct path>: <prop>: <problem>. Fix: <fix>`.
  */
-export class SecureBucketConfigError extends Error {
-  /** The construct path of the construct that was misconfigured. */
-  public readonly constructPath: string;
-  /** The prop (or method argument) that is wrong. */
-  public readonly prop: string;
-
-  constructor(scope: IConstruct, prop: string, problem: string, fix: string) {
-    super(`${scope.node.path}: ${prop}: ${problem}. Fix: ${fix}`);
-    this.name = 'SecureBucketConfigError';
-    this.constructPath = scope.node.path;
-    this.prop = prop;
-    Object.setPrototypeOf(this, new.target.prototype);
+export class SecureBucketErrors {
+  /**
+   * Whether `x` is a synth-time configuration error thrown by this library
+   * (works across copies of the library in one app).
+   */
+  public static isConfigError(x: any): boolean {
+    return isSecureBucketConfigError(x);
   }
+
+  /**
+   * The construct path an error thrown by this library names, if it is one.
+   *
+   * @returns the path, or undefined if `x` is not a configuration error
+   */
+  public static constructPathOf(x: any): string | undefined {
+    return isSecureBucketConfigError(x) ? x.constructPath : undefined;
+  }
+
+  /**
+   * The prop an error thrown by this library names, if it is one.
+   *
+   * @returns the prop, or undefined if `x` is not a configuration error
+   */
+  public static propOf(x: any): string | undefined {
+    return isSecureBucketConfigError(x) ? x.prop : undefined;
+  }
+
+  private constructor() {}
 }

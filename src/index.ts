@@ -1,1 +1,3 @@
-export const PLACEHOLDER = 1;
+export * from './errors';
+export * from './audit';
+export * from './secure-bucket';

@@ -1,0 +1,60 @@
+/**
+ * The example app: one stack with a SecureBucket per encryption mode, a role
+ * granted read on each, and the cdk-nag packs run as policy-validation
+ * plugins. `npx cdk synth` synthesizes it offline (no lookups).
+ */
+import { App, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { EncryptionMode, SecureBucket } from '../src';
+
+export class ExampleStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    const buckets = {
+      SseS3: new SecureBucket(this, 'SseS3Bucket', { mode: EncryptionMode.sseS3() }),
+      SseKms: new SecureBucket(this, 'SseKmsBucket', { mode: EncryptionMode.sseKms() }),
+      DsseKms: new SecureBucket(this, 'DsseKmsBucket', { mode: EncryptionMode.dsseKms() }),
+      SseC: new SecureBucket(this, 'SseCBucket', { mode: EncryptionMode.sseC() }),
+    };
+
+    for (const [name, bucket] of Object.entries(buckets)) {
+      const reader = new iam.Role(this, `${name}Reader`, {
+        assumedBy: new iam.AccountRootPrincipal(),
+        description: `Reads the ${name} example bucket`,
+      });
+      bucket.grantRead(reader);
+    }
+  }
+}
+
+const app = new App();
+const stack = new ExampleStack(app, 'SecureBucketExample');
+Validations.of(app).addPlugins(
+  new AwsSolutionsChecks(app),
+  new HIPAASecurityChecks(app),
+  new NIST80053R5Checks(app),
+  new PCIDSS321Checks(app),
+);
+// The example buckets are plain demo buckets: replication is the user's decision
+// (see the README's finding table), so the example acknowledges it on its own buckets.
+for (const id of ['SseS3Bucket', 'SseKmsBucket', 'DsseKmsBucket', 'SseCBucket']) {
+  Validations.of(stack.node.findChild(id)).acknowledge(
+    { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: 'Example app: replication is out of scope for the demo buckets.' },
+    { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason: 'Example app: replication is out of scope for the demo buckets.' },
+    { id: 'PCI.DSS.321-S3BucketReplicationEnabled', reason: 'Example app: replication is out of scope for the demo buckets.' },
+  );
+}
+for (const id of ['SseS3Bucket', 'DsseKmsBucket', 'SseCBucket']) {
+  const reason = id === 'DsseKmsBucket'
+    ? 'DSSE-KMS (aws:kms:dsse) is KMS encryption with two layers; the rule only recognises aws:kms.'
+    : 'Example app: this bucket demonstrates a non-KMS mode on purpose.';
+  Validations.of(stack.node.findChild(id)).acknowledge(
+    { id: 'HIPAA.Security-S3DefaultEncryptionKMS', reason },
+    { id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason },
+    { id: 'PCI.DSS.321-S3DefaultEncryptionKMS', reason },
+  );
+}
+app.synth();

@@ -1,0 +1,2 @@
+export * from './encryption-mode';
+export * from './secure-bucket';
