@@ -1,0 +1,146 @@
+/**
+ * Minimal structural view of the Amazon S3 client.
+ *
+ * `new S3({})` (the aggregated client of @aws-sdk/client-s3) satisfies
+ * {@link S3ClientLike}; each helper asks only for the methods it calls
+ * (`Pick<S3ClientLike, ...>`), so tests can pass plain objects. There is no
+ * SDK import here, not even `import type`: the SDK is a dev dependency.
+ *
+ * Metadata maps use keys WITHOUT the `x-amz-meta-` prefix, as the SDK does.
+ */
+import type { Readable } from 'node:stream';
+
+/** The SSE-C request fields (see `sseCustomerParams`). */
+export interface SseCustomerFields {
+  SSECustomerAlgorithm?: string;
+  SSECustomerKey?: string;
+  SSECustomerKeyMD5?: string;
+}
+
+/** The SSE-C fields naming the key of a copy SOURCE (see `sseCopySourceParams`). */
+export interface SseCopySourceCustomerFields {
+  CopySourceSSECustomerAlgorithm?: string;
+  CopySourceSSECustomerKey?: string;
+  CopySourceSSECustomerKeyMD5?: string;
+}
+
+export interface S3PutObjectInput extends SseCustomerFields {
+  Bucket: string;
+  Key: string;
+  Body?: Uint8Array | Readable;
+  ContentLength?: number;
+  ContentType?: string;
+  Metadata?: Record<string, string>;
+}
+
+export interface S3PutObjectOutput {
+  ETag?: string;
+  VersionId?: string;
+}
+
+export interface S3GetObjectInput extends SseCustomerFields {
+  Bucket: string;
+  Key: string;
+  /** HTTP range, e.g. `bytes=0-99` (inclusive end). */
+  Range?: string;
+  VersionId?: string;
+}
+
+export interface S3GetObjectOutput {
+  /**
+   * The body. With the SDK in Node.js it is a `Readable` (an `SdkStream`);
+   * the helpers accept anything async-iterable over bytes, or a `Uint8Array`.
+   */
+  Body?: unknown;
+  Metadata?: Record<string, string>;
+  ContentLength?: number;
+  ContentRange?: string;
+}
+
+export interface S3HeadObjectInput extends SseCustomerFields {
+  Bucket: string;
+  Key: string;
+  VersionId?: string;
+}
+
+export interface S3HeadObjectOutput {
+  Metadata?: Record<string, string>;
+  ContentLength?: number;
+  ServerSideEncryption?: string;
+  SSEKMSKeyId?: string;
+  BucketKeyEnabled?: boolean;
+  SSECustomerAlgorithm?: string;
+  SSECustomerKeyMD5?: string;
+}
+
+export interface S3CreateMultipartUploadInput extends SseCustomerFields {
+  Bucket: string;
+  Key: string;
+  ContentType?: string;
+  Metadata?: Record<string, string>;
+}
+
+export interface S3CreateMultipartUploadOutput {
+  UploadId?: string;
+}
+
+export interface S3UploadPartInput extends SseCustomerFields {
+  Bucket: string;
+  Key: string;
+  UploadId: string;
+  PartNumber: number;
+  Body?: Uint8Array;
+  ContentLength?: number;
+}
+
+export interface S3UploadPartOutput {
+  ETag?: string;
+}
+
+export interface S3CompletedPart {
+  ETag?: string;
+  PartNumber?: number;
+}
+
+export interface S3CompleteMultipartUploadInput extends SseCustomerFields {
+  Bucket: string;
+  Key: string;
+  UploadId: string;
+  MultipartUpload?: { Parts?: S3CompletedPart[] };
+}
+
+export interface S3CompleteMultipartUploadOutput {
+  ETag?: string;
+  VersionId?: string;
+}
+
+export interface S3AbortMultipartUploadInput {
+  Bucket: string;
+  Key: string;
+  UploadId: string;
+}
+
+export interface S3CopyObjectInput extends SseCustomerFields, SseCopySourceCustomerFields {
+  Bucket: string;
+  Key: string;
+  /** `bucket/key` with the key URL-encoded. */
+  CopySource: string;
+  MetadataDirective?: 'COPY' | 'REPLACE';
+}
+
+export interface S3CopyObjectOutput {
+  CopyObjectResult?: { ETag?: string; LastModified?: Date };
+  VersionId?: string;
+}
+
+/** Every S3 method some helper of this module calls. */
+export interface S3ClientLike {
+  putObject(input: S3PutObjectInput): Promise<S3PutObjectOutput>;
+  getObject(input: S3GetObjectInput): Promise<S3GetObjectOutput>;
+  headObject(input: S3HeadObjectInput): Promise<S3HeadObjectOutput>;
+  createMultipartUpload(input: S3CreateMultipartUploadInput): Promise<S3CreateMultipartUploadOutput>;
+  uploadPart(input: S3UploadPartInput): Promise<S3UploadPartOutput>;
+  completeMultipartUpload(input: S3CompleteMultipartUploadInput): Promise<S3CompleteMultipartUploadOutput>;
+  abortMultipartUpload(input: S3AbortMultipartUploadInput): Promise<unknown>;
+  copyObject(input: S3CopyObjectInput): Promise<S3CopyObjectOutput>;
+}
