@@ -3,11 +3,13 @@ import { awscdk, javascript } from 'projen';
 /**
  * Toolchain pins.
  *
- * - aws-cdk-lib >= 2.257 is what cdk-nag 3 requires (and >= 2.245 brings
- *   `blockedEncryptionTypes`). It is the *minimum* peer version we support.
+ * - aws-cdk-lib >= 2.258: cdk-nag 3 declares ^2.257, but only from 2.258 does
+ *   the policy-validation context carry `appConstruct`, without which cdk-nag 3
+ *   packs fail inside `cdk synth`. (>= 2.245 brings `blockedEncryptionTypes`.)
+ *   It is the *minimum* peer version we support, and what we test against.
  * - jsii 6.0 compiles with TypeScript ~6.0; ts-jest accepts TypeScript < 7.
  */
-const CDK_MIN_VERSION = '2.257.0';
+const CDK_MIN_VERSION = '2.258.0';
 const CONSTRUCTS_MIN_VERSION = '10.5.1';
 const TYPESCRIPT_VERSION = '~6.0.3';
 
