@@ -77,6 +77,8 @@ export interface DecryptRangeOptions extends DecryptOptions {
   readonly allowUnauthenticatedRangedReads: boolean;
   /** The plaintext range that was requested (inclusive end). */
   readonly range: ByteRange;
-  /** The (widened) ciphertext range the given bytes start at; from {@link widenRange}. */
+  /** Object offset of the first ciphertext byte passed (the widened range start, from {@link widenRange}); a multiple of 16. */
   readonly ciphertextStart: number;
+  /** Total object length (content + 16-byte tag), e.g. from the `Content-Range: bytes a-b/TOTAL` response header. */
+  readonly ciphertextLength: number;
 }

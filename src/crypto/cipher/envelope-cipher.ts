@@ -1,0 +1,299 @@
+/**
+ * EnvelopeCipher: client-side envelope encryption of whole objects and streams in the
+ * Amazon S3 Encryption Client format (V3 key-committing by default, V2 on request).
+ *
+ * Spec: s3-encryption/encryption.md, decryption.md, key-derivation.md, data-format/content-metadata.md.
+ */
+import { createDecipheriv, randomBytes as nodeRandomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { pipeline, Readable } from 'node:stream';
+import {
+  InvalidArgumentError, needs, S3EncryptionError, TamperedCiphertextError, TruncatedCiphertextError, UnsupportedFormatError,
+} from '../errors';
+import { ContentParams, gcmDecryptor, gcmEncryptor, GCM_MAX_PLAINTEXT_BYTES } from './content-params';
+import { authenticatedGcmDecrypt, GcmEncryptTransform, GcmUnauthenticatedDecryptTransform } from './gcm-streams';
+import { decryptRange as decryptRangePure } from './ranged';
+import {
+  DecryptOptions, DecryptRangeOptions, DecryptStreamOptions, EncryptOptions, EncryptResult, EncryptStreamOptions,
+  EncryptStreamResult, EnvelopeCipherOptions, ObjectMetadata, RandomBytesFn,
+} from './types';
+import {
+  CEK_ALG_AES_GCM, CEK_ALG_V3_COMMITTING, DATA_KEY_LENGTH, FormatVersion, GCM_IV_LENGTH, GCM_TAG_LENGTH, MESSAGE_ID_LENGTH,
+} from '../format/algorithm-suite';
+import { CEK_ALG_AES_CBC, ContentMetadata, parseContentMetadata, writeContentMetadata } from '../format/content-metadata';
+import { deriveCommitment, deriveContentKey, V3_CONTENT_AAD, V3_CONTENT_IV, verifyCommitment } from '../format/key-derivation';
+import { EncryptionContext, Keyring } from '../keyring/keyring';
+
+const DEFAULT_MAX_IN_MEMORY_BYTES = 8 * 1024 * 1024;
+
+/** Everything needed to encrypt one object's content, plus its metadata. */
+interface PreparedEncryption {
+  readonly params: ContentParams;
+  readonly metadata: ObjectMetadata;
+}
+
+function freezeContext(context: EncryptionContext | undefined): EncryptionContext {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(context ?? {})) {
+    needs(typeof v === 'string', () => new InvalidArgumentError(`context value for ${k} must be a string`));
+    out[k] = v;
+  }
+  return Object.freeze(out);
+}
+
+export class EnvelopeCipher {
+  public readonly formatVersion: FormatVersion;
+  private readonly keyring: Keyring;
+  private readonly allowV2Decrypt: boolean;
+  private readonly allowLegacyV1Decrypt: boolean;
+  private readonly tempDir: string;
+  private readonly maxInMemoryBytes: number;
+  private readonly randomBytes: RandomBytesFn;
+
+  constructor(options: EnvelopeCipherOptions) {
+    needs(options.keyring && typeof options.keyring.onEncrypt === 'function' && typeof options.keyring.onDecrypt === 'function',
+      () => new InvalidArgumentError('EnvelopeCipher: keyring is required'));
+    const version = options.formatVersion ?? 'V3';
+    needs(version === 'V3' || version === 'V2', () => new InvalidArgumentError('EnvelopeCipher: formatVersion must be V3 or V2'));
+    const maxInMemoryBytes = options.maxInMemoryBytes ?? DEFAULT_MAX_IN_MEMORY_BYTES;
+    needs(Number.isSafeInteger(maxInMemoryBytes) && maxInMemoryBytes >= 0,
+      () => new InvalidArgumentError('EnvelopeCipher: maxInMemoryBytes must be a non-negative integer'));
+    this.keyring = options.keyring;
+    this.formatVersion = version;
+    this.allowV2Decrypt = options.allowV2Decrypt ?? true;
+    this.allowLegacyV1Decrypt = options.allowLegacyV1Decrypt ?? false;
+    this.tempDir = options.tempDir ?? tmpdir();
+    this.maxInMemoryBytes = maxInMemoryBytes;
+    this.randomBytes = options.randomBytes ?? nodeRandomBytes;
+  }
+
+  /** Encrypt a whole object. */
+  public async encrypt(plaintext: Uint8Array, options: EncryptOptions = {}): Promise<EncryptResult> {
+    needs(plaintext instanceof Uint8Array, () => new InvalidArgumentError('plaintext must be a Uint8Array'));
+    needs(plaintext.length <= GCM_MAX_PLAINTEXT_BYTES, () => new InvalidArgumentError('plaintext exceeds the AES-GCM limit'));
+    const prepared = await this.prepareEncryption(freezeContext(options.context), plaintext.length);
+    try {
+      const cipher = gcmEncryptor(prepared.params);
+      const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+      return { ciphertext, metadata: prepared.metadata };
+    } finally {
+      prepared.params.key.fill(0);
+    }
+  }
+
+  /** Encrypt a stream; the metadata is returned before any byte flows (the data key is wrapped first). */
+  public async encryptStream(plaintext: Readable, options: EncryptStreamOptions = {}): Promise<EncryptStreamResult> {
+    const prepared = await this.prepareEncryption(freezeContext(options.context), options.plaintextLength);
+    let transform: GcmEncryptTransform;
+    try {
+      transform = new GcmEncryptTransform(prepared.params);
+    } finally {
+      // node:crypto copied the key into the cipher context.
+      prepared.params.key.fill(0);
+    }
+    pipeline(plaintext, transform, () => undefined);
+    return { stream: transform, metadata: prepared.metadata };
+  }
+
+  /** Decrypt a whole object; throws a typed S3EncryptionError and returns no plaintext on any failure. */
+  public async decrypt(ciphertext: Uint8Array, metadata: ObjectMetadata, options: DecryptOptions = {}): Promise<Buffer> {
+    needs(ciphertext instanceof Uint8Array, () => new InvalidArgumentError('ciphertext must be a Uint8Array'));
+    const parsed = this.parse(metadata);
+    if (parsed.contentAlgorithm !== CEK_ALG_AES_CBC) {
+      // A GCM body is at least the 16-byte tag.
+      needs(ciphertext.length >= GCM_TAG_LENGTH, () => new TruncatedCiphertextError('ciphertext is shorter than the 16-byte GCM tag'));
+      checkLength(parsed, ciphertext.length);
+    }
+    const params = await this.contentParams(parsed, freezeContext(options.context));
+    try {
+      if (params.legacyCbc) {
+        return decryptLegacyCbc(params, ciphertext);
+      }
+      const body = ciphertext.subarray(0, ciphertext.length - GCM_TAG_LENGTH);
+      const decipher = gcmDecryptor(params);
+      decipher.setAuthTag(ciphertext.subarray(ciphertext.length - GCM_TAG_LENGTH));
+      const plaintext = decipher.update(body);
+      try {
+        decipher.final();
+      } catch {
+        plaintext.fill(0);
+        throw new TamperedCiphertextError('content tag mismatch: object tampered with or wrong key');
+      }
+      return plaintext;
+    } finally {
+      params.key.fill(0);
+    }
+  }
+
+  /**
+   * Decrypt a stream. By default no plaintext byte is emitted before the whole object is
+   * authenticated (bounded memory: large objects spool ciphertext to a private temp file).
+   * With `allowUnauthenticatedStreaming: true` plaintext flows as it decrypts and the stream
+   * errors at the end on tag failure. Key unwrap and commitment failures reject the promise.
+   */
+  public async decryptStream(ciphertext: Readable, metadata: ObjectMetadata, options: DecryptStreamOptions = {}): Promise<Readable> {
+    let params: ContentParams;
+    try {
+      const parsed = this.parse(metadata);
+      params = await this.contentParams(parsed, freezeContext(options.context));
+    } catch (e) {
+      ciphertext.destroy();
+      throw e;
+    }
+    try {
+      if (params.legacyCbc) {
+        // Legacy V1 AES-CBC has no tag; the allowLegacyV1Decrypt opt-in accepts that.
+        const legacy = createDecipheriv('aes-256-cbc', params.key, params.iv);
+        pipeline(ciphertext, legacy, () => undefined);
+        return legacy;
+      }
+      if (options.allowUnauthenticatedStreaming === true) {
+        const transform = new GcmUnauthenticatedDecryptTransform(params);
+        pipeline(ciphertext, transform, () => undefined);
+        return transform;
+      }
+      const keyCopy: ContentParams = { ...params, key: Buffer.from(params.key) };
+      const gen = authenticatedGcmDecrypt(ciphertext, keyCopy, { maxInMemoryBytes: this.maxInMemoryBytes, tempDir: this.tempDir });
+      const out = Readable.from(wipeKeyAfter(gen, keyCopy.key), { objectMode: false, highWaterMark: 64 * 1024 });
+      return out;
+    } finally {
+      params.key.fill(0);
+    }
+  }
+
+  /**
+   * Decrypt part of an object from a block-aligned ciphertext slice (see widenRange).
+   * UNAUTHENTICATED (the tag covers the whole object): requires `allowUnauthenticatedRangedReads: true`.
+   * V3 still verifies the key commitment before deriving the key.
+   */
+  public async decryptRange(ciphertext: Uint8Array, metadata: ObjectMetadata, options: DecryptRangeOptions): Promise<Buffer> {
+    // decryption.md#ranged-gets; the Java client refuses ranged reads unless unauthenticated modes are enabled.
+    needs(options.allowUnauthenticatedRangedReads === true,
+      () => new InvalidArgumentError('ranged reads are unauthenticated; set allowUnauthenticatedRangedReads: true to opt in'));
+    const parsed = this.parse(metadata);
+    needs(parsed.contentAlgorithm !== CEK_ALG_AES_CBC, () => new UnsupportedFormatError('ranged reads of legacy AES/CBC objects are not supported'));
+    const params = await this.contentParams(parsed, freezeContext(options.context));
+    try {
+      return decryptRangePure({
+        contentKey: params.key,
+        iv: params.iv,
+        ciphertext,
+        ciphertextStart: options.ciphertextStart,
+        ciphertextLength: options.ciphertextLength,
+        range: options.range,
+      });
+    } finally {
+      params.key.fill(0);
+    }
+  }
+
+  private parse(metadata: ObjectMetadata): ContentMetadata {
+    needs(metadata !== null && typeof metadata === 'object', () => new InvalidArgumentError('metadata must be a string map'));
+    const parsed = parseContentMetadata(metadata, { allowLegacy: this.allowLegacyV1Decrypt });
+    // decryption.md#key-commitment: validate the suite against the commitment policy before decrypting.
+    needs(parsed.version === 'V3' || this.allowV2Decrypt || parsed.version === 'V1',
+      () => new UnsupportedFormatError('object uses the non-committing V2 format and allowV2Decrypt is false'));
+    return parsed;
+  }
+
+  private async prepareEncryption(context: EncryptionContext, plaintextLength?: number): Promise<PreparedEncryption> {
+    const version = this.formatVersion;
+    const materials = await this.keyring.onEncrypt({
+      formatVersion: version,
+      encryptionContext: context,
+      ...(plaintextLength !== undefined ? { plaintextLength } : {}),
+    });
+    const dataKey = materials.dataKey;
+    try {
+      needs(dataKey instanceof Uint8Array && dataKey.length === DATA_KEY_LENGTH,
+        () => new InvalidArgumentError('keyring returned a data key that is not 32 bytes'));
+      if (version === 'V2') {
+        const iv = Buffer.from(this.randomBytes(GCM_IV_LENGTH));
+        needs(iv.length === GCM_IV_LENGTH, () => new InvalidArgumentError('randomBytes returned the wrong length'));
+        const metadata = writeContentMetadata({
+          version,
+          encryptedDataKey: materials.encryptedDataKey,
+          wrapAlgorithm: materials.wrapAlgorithm,
+          materialsDescription: materials.materialsDescription,
+          iv,
+        });
+        return { params: { key: Buffer.from(dataKey), iv }, metadata };
+      }
+      // key-derivation.md#hkdf-operation: message id = fresh random 28 bytes (the "generated IV").
+      const messageId = Buffer.from(this.randomBytes(MESSAGE_ID_LENGTH));
+      needs(messageId.length === MESSAGE_ID_LENGTH, () => new InvalidArgumentError('randomBytes returned the wrong length'));
+      const commitment = deriveCommitment(dataKey, messageId);
+      const metadata = writeContentMetadata({
+        version,
+        encryptedDataKey: materials.encryptedDataKey,
+        wrapAlgorithm: materials.wrapAlgorithm,
+        materialsDescription: materials.materialsDescription,
+        messageId,
+        commitment,
+      });
+      return { params: { key: deriveContentKey(dataKey, messageId), iv: V3_CONTENT_IV, aad: V3_CONTENT_AAD }, metadata };
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  /** Unwrap the data key and turn it into content parameters (verifying the V3 commitment first). */
+  private async contentParams(parsed: ContentMetadata, expectedContext: EncryptionContext): Promise<ContentParams> {
+    let dataKey: Uint8Array;
+    try {
+      dataKey = await this.keyring.onDecrypt({
+        formatVersion: parsed.version,
+        encryptedDataKey: parsed.encryptedDataKey,
+        wrapAlgorithm: parsed.wrapAlgorithm,
+        contentAlgorithm: parsed.contentAlgorithm,
+        materialsDescription: parsed.materialsDescription,
+        expectedContext,
+      });
+    } catch (e) {
+      if (e instanceof S3EncryptionError) {
+        throw e;
+      }
+      throw new S3EncryptionError('KEYRING_ERROR', 'keyring failed to decrypt the data key', { cause: e });
+    }
+    try {
+      needs(dataKey instanceof Uint8Array && dataKey.length === DATA_KEY_LENGTH,
+        () => new InvalidArgumentError('keyring returned a data key that is not 32 bytes'));
+      if (parsed.contentAlgorithm === CEK_ALG_V3_COMMITTING) {
+        const messageId = parsed.messageId as Buffer;
+        // decryption.md#decrypting-with-commitment: verify (constant time) BEFORE deriving the encryption key.
+        verifyCommitment(dataKey, messageId, parsed.commitment as Buffer);
+        return { key: deriveContentKey(dataKey, messageId), iv: V3_CONTENT_IV, aad: V3_CONTENT_AAD };
+      }
+      if (parsed.contentAlgorithm === CEK_ALG_AES_GCM) {
+        return { key: Buffer.from(dataKey), iv: parsed.iv as Buffer };
+      }
+      return { key: Buffer.from(dataKey), iv: parsed.iv as Buffer, legacyCbc: true };
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+}
+
+function checkLength(parsed: ContentMetadata, ciphertextLength: number): void {
+  if (parsed.unencryptedContentLength !== undefined) {
+    needs(ciphertextLength >= parsed.unencryptedContentLength + GCM_TAG_LENGTH,
+      () => new TruncatedCiphertextError('ciphertext is shorter than x-amz-unencrypted-content-length + tag'));
+  }
+}
+
+function decryptLegacyCbc(params: ContentParams, ciphertext: Uint8Array): Buffer {
+  try {
+    const d = createDecipheriv('aes-256-cbc', params.key, params.iv);
+    return Buffer.concat([d.update(ciphertext), d.final()]);
+  } catch {
+    throw new TamperedCiphertextError('legacy AES/CBC decryption failed (bad padding: wrong key or modified object)');
+  }
+}
+
+async function* wipeKeyAfter(gen: AsyncGenerator<Buffer>, key: Buffer): AsyncGenerator<Buffer> {
+  try {
+    yield* gen;
+  } finally {
+    key.fill(0);
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * Streaming AES-GCM for the S3EC content format (tag appended to the ciphertext).
+ *
+ * - {@link GcmEncryptTransform}: plaintext in, ciphertext || tag out.
+ * - {@link GcmUnauthenticatedDecryptTransform}: releases plaintext as it decrypts (explicit opt-in only)
+ *   and errors at the end if the tag does not verify.
+ * - {@link authenticatedGcmDecrypt}: releases NO plaintext before the tag verified. Objects up to
+ *   `maxInMemoryBytes` are decrypted in one pass with the plaintext held in memory; larger ones spool
+ *   the ciphertext to a private temp file (mode 0600 in a 0700 directory, removed afterwards, also on
+ *   error or early destroy) while authenticating, then decrypt the file in a second pass.
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, TransformCallback } from 'node:stream';
+import { TamperedCiphertextError, TruncatedCiphertextError } from '../errors';
+import { ContentParams, gcmDecryptor, gcmEncryptor, GCM_MAX_PLAINTEXT_BYTES } from './content-params';
+import { GCM_TAG_LENGTH } from '../format/algorithm-suite';
+
+/** Stream chunk size. */
+export const CHUNK_SIZE = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+function asBuffer(chunk: unknown): Buffer {
+  if (Buffer.isBuffer(chunk)) {
+    return chunk;
+  }
+  if (chunk instanceof Uint8Array) {
+    return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  }
+  if (typeof chunk === 'string') {
+    return Buffer.from(chunk, 'utf8');
+  }
+  throw new TypeError('stream chunks must be Buffer, Uint8Array or string');
+}
+
+/** Plaintext in, ciphertext with the 16-byte tag appended out. */
+export class GcmEncryptTransform extends Transform {
+  private readonly cipher;
+  private total = 0;
+
+  constructor(params: ContentParams) {
+    super({ highWaterMark: CHUNK_SIZE });
+    this.cipher = gcmEncryptor(params);
+  }
+
+  public _transform(chunk: unknown, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      const buf = asBuffer(chunk);
+      this.total += buf.length;
+      if (this.total > GCM_MAX_PLAINTEXT_BYTES) {
+        throw new RangeError('plaintext exceeds the AES-GCM limit of 2^39-256 bits');
+      }
+      const out = this.cipher.update(buf);
+      cb(null, out.length > 0 ? out : undefined);
+    } catch (e) {
+      cb(e as Error);
+    }
+  }
+
+  public _flush(cb: TransformCallback): void {
+    try {
+      const last = this.cipher.final();
+      if (last.length > 0) {
+        this.push(last);
+      }
+      this.push(this.cipher.getAuthTag());
+      cb();
+    } catch (e) {
+      cb(e as Error);
+    }
+  }
+}
+
+/**
+ * Splits a byte stream into "body" and the trailing 16 bytes (the tag) without knowing
+ * the length in advance: always holds back the last 16 bytes seen.
+ */
+export class TagSplitter {
+  private tail: Buffer = EMPTY;
+
+  /** Feed a chunk; returns the body bytes that are now known not to be part of the tag. */
+  public push(chunk: Buffer): Buffer[] {
+    if (chunk.length >= GCM_TAG_LENGTH) {
+      const out: Buffer[] = [];
+      if (this.tail.length > 0) {
+        out.push(this.tail);
+      }
+      if (chunk.length > GCM_TAG_LENGTH) {
+        out.push(chunk.subarray(0, chunk.length - GCM_TAG_LENGTH));
+      }
+      this.tail = chunk.subarray(chunk.length - GCM_TAG_LENGTH);
+      return out;
+    }
+    const combined = Buffer.concat([this.tail, chunk]);
+    if (combined.length <= GCM_TAG_LENGTH) {
+      this.tail = combined;
+      return [];
+    }
+    this.tail = combined.subarray(combined.length - GCM_TAG_LENGTH);
+    return [combined.subarray(0, combined.length - GCM_TAG_LENGTH)];
+  }
+
+  /** The tag, once the input ended; TruncatedCiphertextError if fewer than 16 bytes were seen in total. */
+  public tag(): Buffer {
+    if (this.tail.length < GCM_TAG_LENGTH) {
+      throw new TruncatedCiphertextError('ciphertext is shorter than the 16-byte GCM tag');
+    }
+    return Buffer.from(this.tail);
+  }
+}
+
+/** Decrypts as data arrives (UNAUTHENTICATED until the end); errors at the end on tag failure. */
+export class GcmUnauthenticatedDecryptTransform extends Transform {
+  private readonly decipher;
+  private readonly splitter = new TagSplitter();
+
+  constructor(params: ContentParams) {
+    super({ highWaterMark: CHUNK_SIZE });
+    this.decipher = gcmDecryptor(params);
+  }
+
+  public _transform(chunk: unknown, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      for (const body of this.splitter.push(asBuffer(chunk))) {
+        const out = this.decipher.update(body);
+        if (out.length > 0) {
+          this.push(out);
+        }
+      }
+      cb();
+    } catch (e) {
+      cb(e as Error);
+    }
+  }
+
+  public _flush(cb: TransformCallback): void {
+    try {
+      this.decipher.setAuthTag(this.splitter.tag());
+    } catch (e) {
+      cb(e as Error);
+      return;
+    }
+    try {
+      this.decipher.final();
+    } catch {
+      cb(new TamperedCiphertextError('content tag mismatch: object tampered with or wrong key'));
+      return;
+    }
+    cb();
+  }
+}
+
+export interface AuthenticatedDecryptOptions {
+  /** Ciphertext bytes decrypted in a single pass with the plaintext held in memory. */
+  readonly maxInMemoryBytes: number;
+  /** Directory for the spool file. */
+  readonly tempDir: string;
+}
+
+interface Spool {
+  readonly dir: string;
+  readonly path: string;
+  readonly handle: import('node:fs/promises').FileHandle;
+}
+
+/**
+ * Authenticate the whole ciphertext before yielding any plaintext.
+ * Memory use is bounded by about 2 x maxInMemoryBytes plus one chunk.
+ */
+export async function* authenticatedGcmDecrypt(source: AsyncIterable<unknown>, params: ContentParams,
+  options: AuthenticatedDecryptOptions): AsyncGenerator<Buffer> {
+  const decipher = gcmDecryptor(params);
+  const splitter = new TagSplitter();
+  let heldCiphertext: Buffer[] = [];
+  let heldPlaintext: Buffer[] = [];
+  let heldBytes = 0;
+  let spool: Spool | undefined;
+  try {
+    for await (const raw of source) {
+      for (const body of splitter.push(asBuffer(raw))) {
+        const pt = decipher.update(body);
+        if (spool === undefined && heldBytes + body.length <= options.maxInMemoryBytes) {
+          // Copy: the source may reuse its buffers.
+          heldCiphertext.push(Buffer.from(body));
+          heldPlaintext.push(pt);
+          heldBytes += body.length;
+          continue;
+        }
+        pt.fill(0);
+        if (spool === undefined) {
+          spool = await openSpool(options.tempDir);
+          for (const c of heldCiphertext) {
+            await writeAll(spool, c);
+          }
+          for (const p of heldPlaintext) {
+            p.fill(0);
+          }
+          heldCiphertext = [];
+          heldPlaintext = [];
+        }
+        await writeAll(spool, body);
+      }
+    }
+    const tag = splitter.tag();
+    decipher.setAuthTag(tag);
+    try {
+      decipher.final();
+    } catch {
+      throw new TamperedCiphertextError('content tag mismatch: object tampered with or wrong key');
+    }
+    if (spool === undefined) {
+      // Authenticated: release the held plaintext.
+      const plaintext = heldPlaintext;
+      heldPlaintext = [];
+      heldCiphertext = [];
+      for (const p of plaintext) {
+        yield p;
+      }
+      return;
+    }
+    // Second pass over the spooled ciphertext; the tag is checked again at the end (defence in depth).
+    await spool.handle.close();
+    const second = gcmDecryptor(params);
+    second.setAuthTag(tag);
+    for await (const c of createReadStream(spool.path, { highWaterMark: CHUNK_SIZE })) {
+      yield second.update(c as Buffer);
+    }
+    try {
+      second.final();
+    } catch {
+      throw new TamperedCiphertextError('spooled ciphertext changed between authentication and decryption');
+    }
+  } finally {
+    for (const p of heldPlaintext) {
+      p.fill(0);
+    }
+    if (spool !== undefined) {
+      await spool.handle.close().catch(() => undefined);
+      await rm(spool.dir, { recursive: true, force: true });
+    }
+  }
+}
+
+async function openSpool(tempDir: string): Promise<Spool> {
+  const dir = await mkdtemp(join(tempDir, 's3ec-'));
+  const path = join(dir, randomBytes(8).toString('hex') + '.ct');
+  try {
+    const handle = await open(path, 'wx', 0o600);
+    return { dir, path, handle };
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function writeAll(spool: Spool, buf: Buffer): Promise<void> {
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesWritten } = await spool.handle.write(buf, off, buf.length - off);
+    off += bytesWritten;
+  }
+}
