@@ -1,0 +1,3 @@
+export * from './access-logs-bucket';
+export * from './data-events';
+export * from './encryption-audit-trail';
