@@ -42,7 +42,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   publishToGo: { moduleName: 'github.com/cdk-secure-bucket/cdk-secure-bucket-go' },
 
   devDeps: [
-    'aws-cdk@^3',
+    'aws-cdk@^2.1148.1',
     'cdk-nag@^3.0.2',
     '@cloud-copilot/iam-simulate@^0.1.173',
     '@aws-sdk/client-kms@^3',

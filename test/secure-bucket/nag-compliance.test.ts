@@ -1,0 +1,105 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { IConstruct } from 'constructs';
+import { EncryptionMode, SecureBucket } from '../../src';
+
+const PACKS = [AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks];
+const NON_KMS_ALGORITHM = ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((p) => `${p}-S3DefaultEncryptionKMS`);
+const NO_REPLICATION = ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((p) => `${p}-S3BucketReplicationEnabled`);
+
+interface Finding { readonly rule: string; readonly path: string }
+
+function findings(app: App): Finding[] {
+  const out: Finding[] = [];
+  for (const Pack of PACKS) {
+    const report = new Pack(app).validateScope(app);
+    for (const v of report.violations) {
+      for (const r of v.violatingResources) {
+        out.push({ rule: v.ruleName, path: (r as any).constructPath ?? (r as any).resourceLogicalId });
+      }
+    }
+  }
+  return out;
+}
+
+function acknowledgementsUnder(scope: IConstruct): Array<{ path: string; id: string; reason: string }> {
+  const out: Array<{ path: string; id: string; reason: string }> = [];
+  for (const c of scope.node.findAll()) {
+    for (const m of c.node.metadata) {
+      if (m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY) {
+        for (const [id, reason] of Object.entries(m.data as Record<string, string>)) {
+          out.push({ path: c.node.path, id, reason });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+const CASES: Array<[string, () => EncryptionMode, string[]]> = [
+  ['SSE-S3', () => EncryptionMode.sseS3(), [...NO_REPLICATION, ...NON_KMS_ALGORITHM]],
+  ['SSE-KMS', () => EncryptionMode.sseKms(), [...NO_REPLICATION]],
+  ['DSSE-KMS', () => EncryptionMode.dsseKms(), [...NO_REPLICATION, ...NON_KMS_ALGORITHM]],
+  ['SSE-C', () => EncryptionMode.sseC(), [...NO_REPLICATION, ...NON_KMS_ALGORITHM]],
+];
+
+describe.each(CASES)('cdk-nag 3 packs on a %s SecureBucket', (_name, mode, expectedOnBucket) => {
+  let app: App;
+  let bucket: SecureBucket;
+  let all: Finding[];
+
+  beforeAll(() => {
+    app = new App();
+    const stack = new Stack(app, 'S');
+    bucket = new SecureBucket(stack, 'Data', { mode: mode() });
+    all = findings(app);
+  });
+
+  test('no finding on any resource the library creates besides the bucket', () => {
+    expect(all.filter((f) => f.path !== 'S/Data/Resource')).toEqual([]);
+  });
+
+  test('exactly the findings the mode implies on the bucket itself', () => {
+    const onBucket = all.filter((f) => f.path === 'S/Data/Resource').map((f) => f.rule).sort();
+    expect(onBucket).toEqual([...expectedOnBucket].sort());
+  });
+
+  test('the library acknowledges nothing on the user\'s bucket', () => {
+    expect(acknowledgementsUnder(bucket)).toEqual([]);
+  });
+
+  test('every acknowledgement on helper resources carries a real reason', () => {
+    const acks = acknowledgementsUnder(app);
+    expect(acks.length).toBeGreaterThan(0);
+    for (const a of acks) {
+      expect(a.reason.length).toBeGreaterThan(40);
+      expect(a.path.startsWith('S/Data')).toBe(false);
+    }
+  });
+});
+
+test('configuring replication removes the replication finding', () => {
+  const app = new App();
+  const stack = new Stack(app, 'S', { env: { account: '111111111111', region: 'us-east-1' } });
+  const replica = new SecureBucket(stack, 'Replica', { mode: EncryptionMode.sseKms() });
+  new SecureBucket(stack, 'Data', {
+    mode: EncryptionMode.sseKms(),
+    replicationRules: [{
+      destination: replica,
+      priority: 1,
+      sseKmsEncryptedObjects: true,
+      kmsKey: replica.encryptionKey,
+    } as s3.ReplicationRule],
+  });
+  const onBucket = findings(app).filter((f) => f.path === 'S/Data/Resource').map((f) => f.rule);
+  expect(onBucket).toEqual([]);
+});
+
+test('the acknowledged rule ids on helper resources are pinned', () => {
+  const app = new App();
+  const stack = new Stack(app, 'S');
+  new SecureBucket(stack, 'Data', { mode: EncryptionMode.sseKms() });
+  const ids = [...new Set(acknowledgementsUnder(app).map((a) => `${a.path} ${a.id}`))].sort();
+  expect(ids).toMatchSnapshot();
+});
