@@ -100,6 +100,12 @@ test('the acknowledged rule ids on helper resources are pinned', () => {
   const app = new App();
   const stack = new Stack(app, 'S');
   new SecureBucket(stack, 'Data', { mode: EncryptionMode.sseKms() });
-  const ids = [...new Set(acknowledgementsUnder(app).map((a) => `${a.path} ${a.id}`))].sort();
-  expect(ids).toMatchSnapshot();
+  const ids = [...new Set(acknowledgementsUnder(app).map((a) => `${a.path} ${a.id.replace(/^annotation::/i, '')}`))].sort();
+  const packs = ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'];
+  expect(ids).toEqual([
+    'S/SecureBucketAccessLogs AwsSolutions-S1',
+    ...packs.flatMap((p) => ['S3BucketLoggingEnabled', 'S3BucketReplicationEnabled', 'S3DefaultEncryptionKMS']
+      .map((r) => `S/SecureBucketAccessLogs ${p}-${r}`)),
+    ...packs.map((p) => `S/SecureBucketAuditTrail/LogBucket ${p}-S3BucketReplicationEnabled`),
+  ].sort());
 });
