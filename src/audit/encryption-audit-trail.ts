@@ -325,7 +325,7 @@ export class EncryptionAuditTrail extends Resource implements cloudtrail.ITrailR
       s3BucketName: this.logBucket.bucketName,
       cloudWatchLogsLogGroupArn: this.logGroup?.logGroupArn,
       cloudWatchLogsRoleArn: cloudWatchLogsRole?.roleArn,
-      advancedEventSelectors: Lazy.any({ produce: () => this.selection.render() }, { omitEmptyArray: true }),
+      advancedEventSelectors: Lazy.uncachedAny({ produce: () => this.selection.render() }, { omitEmptyArray: true }),
     });
     this.cfnTrail.node.addDependency(this.logBucket.policy!);
     if (cloudWatchLogsPolicy) {
