@@ -1,0 +1,151 @@
+/**
+ * Stream-specific behaviour of EnvelopeCipher: no plaintext before authentication (also when
+ * spooling to disk), temp-file cleanup, unauthenticated opt-in, truncation, key errors.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import {
+  EnvelopeCipher, RawAesKeyring, TamperedCiphertextError, TruncatedCiphertextError, WrongKeyError,
+} from '../../src/crypto';
+import { chunkedReadable, collect } from './envelope-helpers';
+
+const keyring = new RawAesKeyring({ wrappingKey: randomBytes(32) });
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'envelope-streams-test-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function corrupt(ct: Buffer, at: number): Buffer {
+  const c = Buffer.from(ct);
+  c[at] = (c[at] + 1) % 256;
+  return c;
+}
+
+describe('authenticated decryptStream', () => {
+  test('large object spools to a private temp file that is removed afterwards', async () => {
+    const cipher = new EnvelopeCipher({ keyring, tempDir: dir, maxInMemoryBytes: 64 * 1024 });
+    const pt = randomBytes(3 * 1024 * 1024 + 7);
+    const { ciphertext, metadata } = await cipher.encrypt(pt);
+    const source = new PassThrough();
+    const out = await cipher.decryptStream(source, metadata);
+    const done = collect(out);
+    // Feed half: the spool directory exists, nothing has been emitted yet.
+    let dataBeforeEnd = 0;
+    out.on('data', () => dataBeforeEnd++);
+    source.write(ciphertext.subarray(0, 2 * 1024 * 1024));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(dataBeforeEnd).toBe(0);
+    const spools = readdirSync(dir);
+    expect(spools).toHaveLength(1);
+    expect(spools[0]).toMatch(/^s3ec-/);
+    source.end(ciphertext.subarray(2 * 1024 * 1024));
+    const result = await done;
+    expect(result.error).toBeUndefined();
+    expect(result.data.equals(pt)).toBe(true);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test('tampered large object: error, no data event, temp file removed', async () => {
+    const cipher = new EnvelopeCipher({ keyring, tempDir: dir, maxInMemoryBytes: 64 * 1024 });
+    const pt = randomBytes(1024 * 1024);
+    const { ciphertext, metadata } = await cipher.encrypt(pt);
+    const out = await collect(await cipher.decryptStream(chunkedReadable(corrupt(ciphertext, 10), [65536]), metadata));
+    expect(out.error).toBeInstanceOf(TamperedCiphertextError);
+    expect(out.dataEvents).toBe(0);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test('source error mid-stream: error propagates, temp file removed', async () => {
+    const cipher = new EnvelopeCipher({ keyring, tempDir: dir, maxInMemoryBytes: 1024 });
+    const { ciphertext, metadata } = await cipher.encrypt(randomBytes(200_000));
+    async function* failing() {
+      yield ciphertext.subarray(0, 100_000);
+      throw new Error('network reset');
+    }
+    const out = await collect(await cipher.decryptStream(Readable.from(failing(), { objectMode: false }), metadata));
+    expect((out.error as Error).message).toBe('network reset');
+    expect(out.dataEvents).toBe(0);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test('consumer destroying the stream early removes the temp file', async () => {
+    const cipher = new EnvelopeCipher({ keyring, tempDir: dir, maxInMemoryBytes: 1024 });
+    const pt = randomBytes(2 * 1024 * 1024);
+    const { ciphertext, metadata } = await cipher.encrypt(pt);
+    const out = await cipher.decryptStream(chunkedReadable(ciphertext, [65536]), metadata);
+    await new Promise<void>((resolve) => {
+      out.once('data', () => {
+        out.destroy();
+        resolve();
+      });
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test('truncated stream (< 16 bytes) -> TruncatedCiphertextError', async () => {
+    const cipher = new EnvelopeCipher({ keyring });
+    const { metadata } = await cipher.encrypt(Buffer.alloc(0));
+    for (const n of [0, 1, 15]) {
+      const out = await collect(await cipher.decryptStream(chunkedReadable(randomBytes(n), [3]), metadata));
+      expect(out.error).toBeInstanceOf(TruncatedCiphertextError);
+      expect(out.dataEvents).toBe(0);
+    }
+  });
+
+  test('wrong wrapping key rejects the promise before any byte is read', async () => {
+    const cipher = new EnvelopeCipher({ keyring });
+    const other = new EnvelopeCipher({ keyring: new RawAesKeyring({ wrappingKey: randomBytes(32) }) });
+    const { ciphertext, metadata } = await cipher.encrypt(randomBytes(100));
+    const source = chunkedReadable(ciphertext, [10]);
+    await expect(other.decryptStream(source, metadata)).rejects.toBeInstanceOf(WrongKeyError);
+    expect(source.destroyed).toBe(true);
+  });
+});
+
+describe('unauthenticated streaming (explicit opt-in)', () => {
+  test('releases plaintext before the end and then fails on a bad tag', async () => {
+    const cipher = new EnvelopeCipher({ keyring });
+    const pt = randomBytes(512 * 1024);
+    const { ciphertext, metadata } = await cipher.encrypt(pt);
+    const out = await collect(await cipher.decryptStream(chunkedReadable(corrupt(ciphertext, ciphertext.length - 1), [65536]), metadata,
+      { allowUnauthenticatedStreaming: true }));
+    expect(out.dataEvents).toBeGreaterThan(0);
+    expect(out.data.equals(pt)).toBe(true);
+    expect(out.error).toBeInstanceOf(TamperedCiphertextError);
+  });
+
+  test('truncated input -> TruncatedCiphertextError', async () => {
+    const cipher = new EnvelopeCipher({ keyring });
+    const { metadata } = await cipher.encrypt(Buffer.alloc(0));
+    const out = await collect(await cipher.decryptStream(chunkedReadable(randomBytes(9), [4]), metadata, { allowUnauthenticatedStreaming: true }));
+    expect(out.error).toBeInstanceOf(TruncatedCiphertextError);
+  });
+});
+
+describe('encryptStream', () => {
+  test('metadata is available before the stream is consumed and the stream output is ciphertext + tag', async () => {
+    const cipher = new EnvelopeCipher({ keyring });
+    const pt = randomBytes(300_000);
+    const { stream, metadata } = await cipher.encryptStream(chunkedReadable(pt, [65536]));
+    expect(metadata['x-amz-c']).toBe('115');
+    const out = await collect(stream);
+    expect(out.data).toHaveLength(pt.length + 16);
+    expect((await cipher.decrypt(out.data, metadata)).equals(pt)).toBe(true);
+  });
+
+  test('source errors propagate to the ciphertext stream', async () => {
+    const cipher = new EnvelopeCipher({ keyring });
+    async function* failing() {
+      yield Buffer.alloc(10);
+      throw new Error('disk gone');
+    }
+    const { stream } = await cipher.encryptStream(Readable.from(failing(), { objectMode: false }));
+    const out = await collect(stream);
+    expect((out.error as Error).message).toBe('disk gone');
+  });
+});
