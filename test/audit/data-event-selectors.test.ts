@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { DataEvents, EncryptionAuditTrail } from '../../src/audit';
 import { countSelectorValues, field, importedBucket, logicalId, newStack, selectorsOf } from './trail-helpers';
+import { DataEvents, EncryptionAuditTrail } from '../../src/audit';
 
 const MANAGEMENT = { Name: 'Management events', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }] };
 

@@ -1,8 +1,8 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { DataEvents, EncryptionAuditTrail, EncryptionAuditTrailProps, SecureBucketErrors } from '../../src';
 import { countResolvedValues, countSelectorValues, importedBucket, newStack, resolvedSelectors, selectorsOf, thrown } from './trail-helpers';
+import { DataEvents, EncryptionAuditTrail, EncryptionAuditTrailProps, SecureBucketErrors } from '../../src';
 
 describe('the 500-value advanced event selector quota', () => {
   test('the limit is exported', () => {
@@ -99,7 +99,7 @@ describe('recordDataEvents refuses buckets it cannot record', () => {
 
   test('a bucket in another Region on a single-Region trail; a multi-Region trail accepts it', () => {
     const { app, stack } = newStack('East', { env: { account: '111111111111', region: 'us-east-1' } });
-    const west = new (require('aws-cdk-lib').Stack)(app, 'West', { env: { account: '111111111111', region: 'us-west-2' } });
+    const west = new Stack(app, 'West', { env: { account: '111111111111', region: 'us-west-2' } });
     const westBucket = new s3.Bucket(west, 'Data');
     const single = EncryptionAuditTrail.of(stack);
     const err = thrown(() => single.recordDataEvents(westBucket, DataEvents.ALL));
