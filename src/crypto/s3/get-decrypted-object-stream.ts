@@ -1,0 +1,49 @@
+/**
+ * Read an S3EC object as a plaintext stream.
+ *
+ * By default the cipher releases no plaintext before the whole object is
+ * authenticated (large objects are spooled, as ciphertext, to a private temp
+ * file: bounded memory). Key unwrap, context and commitment failures reject
+ * the returned promise; a content tag failure errors the stream before any
+ * byte is emitted.
+ */
+import { Readable } from 'node:stream';
+import type { EnvelopeCipher } from '../cipher/envelope-cipher';
+import { EncryptionContext } from '../keyring/keyring';
+import { checkLocation } from './check-location';
+import { resolveObjectMetadata } from './resolve-object-metadata';
+import { discardResponseBody, responseBodyStream } from './response-body';
+import { S3ClientLike } from './s3-client';
+
+export interface GetDecryptedObjectStreamOptions {
+  /** `new S3({})` fits. */
+  readonly client: Pick<S3ClientLike, 'getObject'>;
+  readonly cipher: Pick<EnvelopeCipher, 'decryptStream'>;
+  readonly bucket: string;
+  readonly key: string;
+  /** The encryption context the object must have been written with. @default {} */
+  readonly context?: EncryptionContext;
+  /**
+   * Emit plaintext before the object is authenticated (the stream errors at
+   * the end on tampering, after releasing unauthenticated bytes).
+   * @default false
+   */
+  readonly allowUnauthenticatedStreaming?: boolean;
+}
+
+export async function getDecryptedObjectStream(options: GetDecryptedObjectStreamOptions): Promise<Readable> {
+  const { client, cipher, bucket, key, context } = options;
+  checkLocation('getDecryptedObjectStream', bucket, key);
+  const out = await client.getObject({ Bucket: bucket, Key: key });
+  let metadata;
+  try {
+    metadata = await resolveObjectMetadata({ client, bucket, key, objectMetadata: out.Metadata ?? {} });
+  } catch (e) {
+    discardResponseBody(out.Body);
+    throw e;
+  }
+  return cipher.decryptStream(responseBodyStream(out.Body), metadata, {
+    context,
+    allowUnauthenticatedStreaming: options.allowUnauthenticatedStreaming === true,
+  });
+}

@@ -1,0 +1,118 @@
+/**
+ * Encrypt on the client and store in S3 in the S3 Encryption Client format.
+ *
+ * - A `Uint8Array` body is encrypted in memory and stored with one PutObject.
+ * - A `Readable` body is encrypted as it streams; a ciphertext of at least
+ *   `partSize` bytes goes through a multipart upload (memory: about one part),
+ *   anything shorter through one PutObject. On failure the multipart upload is
+ *   aborted and the error rethrown (see {@link uploadCiphertext}).
+ * - Only ciphertext and metadata are sent: the plaintext never reaches S3.
+ * - Metadata goes on the object (`x-amz-meta-*`, the default), or with
+ *   `instructionFile: true` to `key + '.instruction'` (V2: all of it; V3: all
+ *   but `x-amz-c`, `x-amz-d`, `x-amz-i`, which stay on the object), written
+ *   after the object. If that second write fails the object cannot be read
+ *   (its metadata is incomplete or pairs with an older instruction file, which
+ *   decryption detects); write again.
+ */
+import { Readable } from 'node:stream';
+import type { EnvelopeCipher } from '../cipher/envelope-cipher';
+import { ObjectMetadata } from '../cipher/types';
+import { InvalidArgumentError, needs } from '../errors';
+import { EncryptionContext } from '../keyring/keyring';
+import { checkLocation } from './check-location';
+import {
+  INSTRUCTION_FILE_OBJECT_METADATA, instructionFileKey, serializeInstructionFile, splitForInstructionFile,
+} from './instruction-file';
+import { checkPartSize, DEFAULT_PART_SIZE, uploadCiphertext, UploadClient } from './upload-ciphertext';
+
+export interface PutEncryptedObjectOptions {
+  /** `new S3({})` fits. */
+  readonly client: UploadClient;
+  /** Encrypts the body; its keyring and format version decide the metadata. */
+  readonly cipher: Pick<EnvelopeCipher, 'encrypt' | 'encryptStream'>;
+  readonly bucket: string;
+  readonly key: string;
+  /** The plaintext. */
+  readonly body: Uint8Array | Readable;
+  /** Encryption context (KMS) / extra material description (raw AES). @default {} */
+  readonly context?: EncryptionContext;
+  /** Store the metadata in an instruction file instead of on the object. @default false */
+  readonly instructionFile?: boolean;
+  /** Multipart part size for stream bodies, 5 MiB to 5 GiB. @default 8 MiB */
+  readonly partSize?: number;
+  /** Plaintext length of a stream body, if known (lets a caching keyring count bytes). @default unknown */
+  readonly plaintextLength?: number;
+}
+
+export interface PutEncryptedObjectResult {
+  /** All S3EC metadata of the object (wherever it was stored). */
+  readonly metadata: ObjectMetadata;
+  /** The user metadata set on the object. */
+  readonly objectMetadata: ObjectMetadata;
+  /** Key of the instruction file written, if any. */
+  readonly instructionFileKey?: string;
+  /** Whether a multipart upload was used. */
+  readonly multipart: boolean;
+  readonly parts: number;
+  /** Bytes stored in the object (plaintext + 16-byte tag). */
+  readonly ciphertextLength: number;
+  readonly etag?: string;
+}
+
+export async function putEncryptedObject(options: PutEncryptedObjectOptions): Promise<PutEncryptedObjectResult> {
+  const { client, cipher, bucket, key, body, context } = options;
+  checkLocation('putEncryptedObject', bucket, key);
+  const partSize = options.partSize ?? DEFAULT_PART_SIZE;
+  checkPartSize(partSize);
+  needs(body instanceof Uint8Array || body instanceof Readable,
+    () => new InvalidArgumentError('putEncryptedObject: body must be a Uint8Array or a Readable'));
+
+  let metadata: ObjectMetadata;
+  let upload: Awaited<ReturnType<typeof uploadCiphertext>>;
+  if (body instanceof Uint8Array) {
+    const encrypted = await cipher.encrypt(body, { context });
+    metadata = encrypted.metadata;
+    const { objectMetadata } = place(metadata, options.instructionFile);
+    const out = await client.putObject({
+      Bucket: bucket, Key: key, Body: encrypted.ciphertext, ContentLength: encrypted.ciphertext.length, Metadata: { ...objectMetadata },
+    });
+    upload = { multipart: false, parts: 1, ciphertextLength: encrypted.ciphertext.length, etag: out.ETag };
+  } else {
+    let encrypted: Awaited<ReturnType<typeof cipher.encryptStream>>;
+    try {
+      encrypted = await cipher.encryptStream(body, {
+        context, ...(options.plaintextLength !== undefined ? { plaintextLength: options.plaintextLength } : {}),
+      });
+    } catch (e) {
+      body.destroy(); // we own the body: do not leave it open
+      throw e;
+    }
+    metadata = encrypted.metadata;
+    try {
+      upload = await uploadCiphertext({
+        client, bucket, key, partSize, metadata: place(metadata, options.instructionFile).objectMetadata, source: encrypted.stream,
+      });
+    } finally {
+      // Stops reading the plaintext if the upload ended early (no-op after a full read).
+      encrypted.stream.destroy();
+    }
+  }
+
+  const { objectMetadata, instructionFile } = place(metadata, options.instructionFile);
+  if (instructionFile !== undefined) {
+    const bytes = serializeInstructionFile(instructionFile);
+    await client.putObject({
+      Bucket: bucket, Key: instructionFileKey(key), Body: bytes, ContentLength: bytes.length, Metadata: { ...INSTRUCTION_FILE_OBJECT_METADATA },
+    });
+  }
+  return {
+    metadata,
+    objectMetadata,
+    ...(instructionFile !== undefined ? { instructionFileKey: instructionFileKey(key) } : {}),
+    ...upload,
+  };
+}
+
+function place(metadata: ObjectMetadata, useInstructionFile: boolean | undefined): { objectMetadata: ObjectMetadata; instructionFile?: ObjectMetadata } {
+  return useInstructionFile === true ? splitForInstructionFile(metadata) : { objectMetadata: metadata };
+}
