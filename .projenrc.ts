@@ -79,6 +79,12 @@ project.addPackageIgnore('/BENCHMARKS.md');
 project.tsconfigDev.addInclude('../examples/**/*.ts');
 project.tsconfigDev.addInclude('../bench/**/*.ts');
 project.eslint?.addLintPattern('examples');
+project.eslint?.addLintPattern('bench');
+project.eslint?.allowDevDeps('examples/**');
+project.eslint?.allowDevDeps('bench/**');
+// examples/ and bench/ have no tsconfig of their own (the root one is jsii's, src only).
+project.tryFindObjectFile('.eslintrc.json')?.addOverride(
+  'parserOptions.projectService.allowDefaultProject', ['.projenrc.ts', 'examples/*.ts', 'bench/*.ts']);
 
 // One command for CI: jsii compile (enforces the jsii rules), API.md must be
 // current, README examples must compile, then the tests and the linter.
@@ -93,5 +99,9 @@ verify.exec('git diff --ignore-space-at-eol --exit-code -- API.md || (echo "API.
 // ts-jest transpiles without type checking (isolatedModules): type-check tests, examples and benches here.
 verify.exec('tsc --noEmit -p test/tsconfig.json');
 verify.spawn(project.testTask);
+// eslint runs with --fix: a fix it had to make means unlinted code was committed.
+verify.exec('git diff --ignore-space-at-eol --exit-code || (echo "The tree changed during verify (eslint --fix or docgen): commit the result" && exit 1)', {
+  condition: 'git rev-parse --is-inside-work-tree',
+});
 
 project.synth();

@@ -110,7 +110,7 @@ export class AccessLogsBucket extends s3.Bucket {
     const minDays = (d: Duration, prop: string) => {
       if (!d.isUnresolved() && d.toHours() < 24) {
         throw new SecureBucketConfigError(this, prop, `must be at least 1 day (got ${d.toHumanString()})`,
-          `pass Duration.days(n) with n >= 1`);
+          'pass Duration.days(n) with n >= 1');
       }
     };
     minDays(retention, 'retention');

@@ -66,8 +66,9 @@ export function enforcementStatements(kind: EncryptionModeKind, target: Enforcem
     }
     case EncryptionModeKind.SSE_C:
       return [
-        deny('RequireSseC', { Null: { [SSE_C_ALGORITHM]: 'true' } }),
-        deny('DenyOtherSseCAlgorithm', { StringNotEquals: { [SSE_C_ALGORITHM]: 'AES256' } }),
+        // StringNotEquals matches an absent key too (IAM), so this one statement refuses
+        // a request without the SSE-C algorithm header and one naming another algorithm.
+        deny('RequireSseC', { StringNotEquals: { [SSE_C_ALGORITHM]: 'AES256' } }),
         deny('DenyServerManagedEncryption', { Null: { [SSE]: 'false' } }),
       ];
   }

@@ -401,12 +401,8 @@ interface Mutation {
  * with the covering statement removed as well.
  */
 const REDUNDANT: Partial<Record<Mode, Record<string, { coveredBy: string; why: string }>>> = {
-  'SSE-C': {
-    RequireSseC: {
-      coveredBy: 'DenyOtherSseCAlgorithm',
-      why: 'StringNotEquals on an absent key is true, so DenyOtherSseCAlgorithm already denies requests without the SSE-C algorithm header',
-    },
-  },
+  // None today: each statement refuses something no other statement does
+  // (SSE-C's single RequireSseC statement refuses both a missing and a wrong algorithm header).
 };
 
 function statementLabel(s: any, i: number): string {
@@ -469,7 +465,7 @@ describe.each(MODES)('%s: every Deny statement is load-bearing', (mode) => {
 
   test('the policy has the Deny statements the spec requires', () => {
     const denies = original.Statement.filter((s: any) => s.Effect === 'Deny');
-    expect(denies.length).toBe({ 'SSE-S3': 4, 'SSE-KMS': 6, 'DSSE-KMS': 6, 'SSE-C': 5 }[mode]);
+    expect(denies.length).toBe({ 'SSE-S3': 4, 'SSE-KMS': 6, 'DSSE-KMS': 6, 'SSE-C': 4 }[mode]);
     for (const s of denies) expect(s.Principal).toEqual({ AWS: '*' });
   });
 

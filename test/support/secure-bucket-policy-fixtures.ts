@@ -44,8 +44,7 @@ function putObjectDenies(mode: FixtureMode): Array<Record<string, unknown>> {
       ];
     case 'SSE-C':
       return [
-        denyPut('RequireSseC', { Null: { [SSE_C]: 'true' } }),
-        denyPut('DenyOtherSseCAlgorithm', { StringNotEquals: { [SSE_C]: 'AES256' } }),
+        denyPut('RequireSseC', { StringNotEquals: { [SSE_C]: 'AES256' } }),
         denyPut('DenyServerManagedEncryption', { Null: { [SSE]: 'false' } }),
       ];
   }
