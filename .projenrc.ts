@@ -41,14 +41,23 @@ const project = new awscdk.AwsCdkConstructLibrary({
   publishToNuget: { dotNetNamespace: 'CdkSecureBucket', packageId: 'CdkSecureBucket' },
   publishToGo: { moduleName: 'github.com/cdk-secure-bucket/cdk-secure-bucket-go' },
 
+  // cdk-nag is the plugin framework our NagPack extends: the user's copy must be the one we use.
+  peerDeps: ['cdk-nag@^3.0.2'],
+  // The `cdk-secure-bucket check` CLI reads YAML templates (short-form intrinsics).
+  bundledDeps: ['yaml@^2.9.1'],
+  bin: { 'cdk-secure-bucket': 'lib/check/cli.js' },
+
   devDeps: [
     'aws-cdk@^2.1148.1',
-    'cdk-nag@^3.0.2',
     '@cloud-copilot/iam-simulate@^0.1.173',
     '@aws-sdk/client-kms@^3',
     '@aws-sdk/client-s3@^3',
     's3rver@^3.7.1',
     'fast-check@^4',
+    // Benchmark baseline (bench/ only).
+    '@aws-crypto/client-node@^5',
+    // SARIF 2.1.0 schema validation of the checker's output (tests only).
+    'ajv@^8',
   ],
 
   jestOptions: {
@@ -74,6 +83,14 @@ project.addPackageIgnore('/bench/');
 project.addPackageIgnore('/cdk.json');
 project.addPackageIgnore('/.ci/');
 project.addPackageIgnore('/BENCHMARKS.md');
+
+// The runtime crypto module is a subpath export outside the jsii surface.
+project.package.addField('exports', {
+  '.': './lib/index.js',
+  './crypto': './lib/crypto/index.js',
+  './package.json': './package.json',
+  './.jsii': './.jsii',
+});
 
 // The example app and benches are type-checked with the tests (not compiled by jsii).
 project.tsconfigDev.addInclude('../examples/**/*.ts');
