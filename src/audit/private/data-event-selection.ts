@@ -63,11 +63,6 @@ export class DataEventSelection {
     return countValues(all, writeOnly);
   }
 
-  /** The number of selector values the trail emits now. */
-  public get valueCount(): number {
-    return countValues(this.bucketsWith(DataEvents.ALL).length, this.bucketsWith(DataEvents.WRITE_ONLY).length);
-  }
-
   /** Record `bucket` with `events`; the broader of the old and new selection wins. */
   public record(bucket: IBucket, events: DataEvents): void {
     const merged = broader(this.eventsFor(bucket), events);
