@@ -4,10 +4,10 @@
  * /work/shared/S3EC-FORMAT.md, and a few are pinned as literals.
  */
 import { createCipheriv, hkdfSync } from 'node:crypto';
+import { FakeKms, detBytes, queuedRandom } from './envelope-helpers';
 import {
   deriveCommitment, deriveContentKey, EnvelopeCipher, KmsKeyring, RawAesKeyring, TamperedCiphertextError,
 } from '../../src/crypto';
-import { FakeKms, detBytes, queuedRandom } from './envelope-helpers';
 
 const seq = (start: number, n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (start + i) % 256));
 const DATA_KEY = seq(0x00, 32);

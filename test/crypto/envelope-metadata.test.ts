@@ -113,8 +113,12 @@ describe('parseContentMetadata', () => {
 describe('writeContentMetadata', () => {
   test('V3 raw AES writes x-amz-w 02 and x-amz-m, never x-amz-t', () => {
     const md = writeContentMetadata({
-      version: 'V3', encryptedDataKey: Buffer.alloc(60), wrapAlgorithm: 'AES/GCM', materialsDescription: {},
-      messageId: Buffer.alloc(28), commitment: Buffer.alloc(28),
+      version: 'V3',
+      encryptedDataKey: Buffer.alloc(60),
+      wrapAlgorithm: 'AES/GCM',
+      materialsDescription: {},
+      messageId: Buffer.alloc(28),
+      commitment: Buffer.alloc(28),
     });
     expect(Object.keys(md).sort()).toEqual(['x-amz-3', 'x-amz-c', 'x-amz-d', 'x-amz-i', 'x-amz-m', 'x-amz-w']);
     expect(md['x-amz-w']).toBe('02');
@@ -131,8 +135,12 @@ describe('writeContentMetadata', () => {
   test('refuses wrong IV / message id / commitment sizes', () => {
     expect(() => writeContentMetadata({ version: 'V2', encryptedDataKey: Buffer.alloc(1), wrapAlgorithm: 'AES/GCM', materialsDescription: {}, iv: Buffer.alloc(16) })).toThrow();
     expect(() => writeContentMetadata({
-      version: 'V3', encryptedDataKey: Buffer.alloc(1), wrapAlgorithm: 'AES/GCM', materialsDescription: {},
-      messageId: Buffer.alloc(12), commitment: Buffer.alloc(28),
+      version: 'V3',
+      encryptedDataKey: Buffer.alloc(1),
+      wrapAlgorithm: 'AES/GCM',
+      materialsDescription: {},
+      messageId: Buffer.alloc(12),
+      commitment: Buffer.alloc(28),
     })).toThrow();
   });
 });
@@ -146,7 +154,7 @@ describe('JSON maps', () => {
 
 describe('instruction files', () => {
   test('V3 keeps x-amz-c/d/i on the object and moves the rest; merge restores it', () => {
-    const { objectMetadata, instructionFile } = splitForInstructionFile({ ...V3, 'user': 'x' });
+    const { objectMetadata, instructionFile } = splitForInstructionFile({ ...V3, user: 'x' });
     expect(Object.keys(objectMetadata).sort()).toEqual(['user', 'x-amz-c', 'x-amz-d', 'x-amz-i']);
     expect(Object.keys(instructionFile).sort()).toEqual(['x-amz-3', 'x-amz-t', 'x-amz-w']);
     expect(requiresInstructionFile(objectMetadata)).toBe(true);

@@ -4,11 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as fc from 'fast-check';
+import { chunkedReadable, collect, FakeKms } from './envelope-helpers';
 import {
   EncryptionContextMismatchError, EnvelopeCipher, FormatVersion, KmsKeyring, RawAesKeyring, S3EncryptionError,
   TamperedCiphertextError, TruncatedCiphertextError, UnsupportedFormatError, WrongKeyError,
 } from '../../src/crypto';
-import { chunkedReadable, collect, FakeKms } from './envelope-helpers';
 
 const KEY_ID = 'arn:aws:kms:us-east-1:111122223333:key/prop';
 const WRAPPING_KEY = randomBytes(32);
@@ -103,7 +103,7 @@ describe.each([
   ['V3', false], ['V2', false], ['V3', true], ['V2', true],
 ] as const)('tampering %s (kms=%s)', (v, kms) => {
   const cipher = kms ? kmsCipher(v) : rawCipher(v);
-  const context = kms ? { tenant: 'a', app: 'b' } : {};
+  const context: Record<string, string> = kms ? { tenant: 'a', app: 'b' } : {};
   test.each(cases(v, kms).map((c) => [c.name, c] as const))('%s: typed error, no plaintext (buffer and stream)', async (_n, tc) => {
     await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: 3000 }), fc.nat(), fc.boolean(), async (size, i, unauthenticated) => {
       const pt = randomBytes(size);

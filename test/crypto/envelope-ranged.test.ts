@@ -3,10 +3,10 @@
  */
 import { createDecipheriv, randomBytes } from 'node:crypto';
 import * as fc from 'fast-check';
+import { queuedRandom } from './envelope-helpers';
 import {
   counterBlockAt, decryptRange, deriveContentKey, EnvelopeCipher, InvalidArgumentError, RawAesKeyring, widenRange,
 } from '../../src/crypto';
-import { queuedRandom } from './envelope-helpers';
 
 const seq = (start: number, n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (start + i) % 256));
 const DATA_KEY = seq(0, 32);
@@ -63,7 +63,14 @@ describe.each(['V2', 'V3'] as const)('%s ranged KAT', (v) => {
       allowUnauthenticatedRangedReads: true, range: { start, end }, ciphertextStart: w.start, ciphertextLength: ciphertext.length,
     });
     expect(viaCipher).toEqual(expected);
-    const pure = decryptRange({ contentKey, iv: contentIv, ciphertext: slice, ciphertextStart: w.start, ciphertextLength: ciphertext.length, range: { start, end } });
+    const pure = decryptRange({
+      contentKey,
+      iv: contentIv,
+      ciphertext: slice,
+      ciphertextStart: w.start,
+      ciphertextLength: ciphertext.length,
+      range: { start, end },
+    });
     expect(pure).toEqual(expected);
   });
 

@@ -7,10 +7,10 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import { chunkedReadable, collect } from './envelope-helpers';
 import {
   EnvelopeCipher, RawAesKeyring, TamperedCiphertextError, TruncatedCiphertextError, WrongKeyError,
 } from '../../src/crypto';
-import { chunkedReadable, collect } from './envelope-helpers';
 
 const keyring = new RawAesKeyring({ wrappingKey: randomBytes(32) });
 let dir: string;

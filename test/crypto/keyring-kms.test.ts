@@ -2,11 +2,11 @@
  * KmsKeyring with an in-process fake KMS: context rules, key pinning, error wrapping.
  */
 import { KMS } from '@aws-sdk/client-kms';
+import { FakeKms, FakeKmsError } from './envelope-helpers';
 import {
   EncryptionContextMismatchError, EnvelopeCipher, InvalidArgumentError, KeyNotAllowedError, KmsClientLike, KmsError, KmsKeyring,
   WrongKeyError,
 } from '../../src/crypto';
-import { FakeKms, FakeKmsError } from './envelope-helpers';
 
 const KEY_ID = 'arn:aws:kms:us-east-1:111122223333:key/aaaa';
 
@@ -110,8 +110,12 @@ describe('decrypt', () => {
   test('an AES/GCM-wrapped object is a WrongKeyError for the KMS keyring', async () => {
     const keyring = new KmsKeyring({ client: new FakeKms(KEY_ID), keyId: KEY_ID });
     await expect(keyring.onDecrypt({
-      formatVersion: 'V3', encryptedDataKey: Buffer.alloc(60), wrapAlgorithm: 'AES/GCM', contentAlgorithm: '115',
-      materialsDescription: {}, expectedContext: {},
+      formatVersion: 'V3',
+      encryptedDataKey: Buffer.alloc(60),
+      wrapAlgorithm: 'AES/GCM',
+      contentAlgorithm: '115',
+      materialsDescription: {},
+      expectedContext: {},
     })).rejects.toBeInstanceOf(WrongKeyError);
   });
 
@@ -119,7 +123,10 @@ describe('decrypt', () => {
     const kms = new FakeKms(KEY_ID);
     const keyring = new KmsKeyring({ client: kms, keyId: KEY_ID });
     await expect(keyring.onDecrypt({
-      formatVersion: 'V2', encryptedDataKey: Buffer.alloc(72), wrapAlgorithm: 'kms+context', contentAlgorithm: 'AES/GCM/NoPadding',
+      formatVersion: 'V2',
+      encryptedDataKey: Buffer.alloc(72),
+      wrapAlgorithm: 'kms+context',
+      contentAlgorithm: 'AES/GCM/NoPadding',
       materialsDescription: { 'aws:x-amz-cek-alg': 'AES/GCM/NoPadding', 'kms_cmk_id': 'arn:aws:kms:us-east-1:111122223333:key/other' },
       expectedContext: {},
     })).rejects.toBeInstanceOf(KeyNotAllowedError);
@@ -132,8 +139,12 @@ describe('decrypt', () => {
       decrypt: async () => ({ Plaintext: new Uint8Array(31) }),
     };
     await expect(new KmsKeyring({ client, keyId: KEY_ID }).onDecrypt({
-      formatVersion: 'V3', encryptedDataKey: Buffer.alloc(10), wrapAlgorithm: 'kms+context', contentAlgorithm: '115',
-      materialsDescription: { 'aws:x-amz-cek-alg': '115' }, expectedContext: {},
+      formatVersion: 'V3',
+      encryptedDataKey: Buffer.alloc(10),
+      wrapAlgorithm: 'kms+context',
+      contentAlgorithm: '115',
+      materialsDescription: { 'aws:x-amz-cek-alg': '115' },
+      expectedContext: {},
     })).rejects.toBeInstanceOf(KmsError);
   });
 });

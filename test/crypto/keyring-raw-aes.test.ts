@@ -37,8 +37,12 @@ test('a V3 wrap relabelled as V2 does not unwrap (AAD binds the content algorith
   const keyring = new RawAesKeyring({ wrappingKey: KEY });
   const m = await keyring.onEncrypt({ formatVersion: 'V3', encryptionContext: {} });
   await expect(keyring.onDecrypt({
-    formatVersion: 'V2', encryptedDataKey: m.encryptedDataKey, wrapAlgorithm: 'AES/GCM', contentAlgorithm: 'AES/GCM/NoPadding',
-    materialsDescription: {}, expectedContext: {},
+    formatVersion: 'V2',
+    encryptedDataKey: m.encryptedDataKey,
+    wrapAlgorithm: 'AES/GCM',
+    contentAlgorithm: 'AES/GCM/NoPadding',
+    materialsDescription: {},
+    expectedContext: {},
   })).rejects.toBeInstanceOf(WrongKeyError);
 });
 

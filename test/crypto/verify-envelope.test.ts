@@ -2,8 +2,8 @@
  * verifyEnvelope: policy checks on metadata alone.
  */
 import { randomBytes } from 'node:crypto';
-import { EnvelopeCipher, KmsKeyring, RawAesKeyring, verifyEnvelope } from '../../src/crypto';
 import { FakeKms } from './envelope-helpers';
+import { EnvelopeCipher, KmsKeyring, RawAesKeyring, verifyEnvelope } from '../../src/crypto';
 
 const KEY_ID = 'arn:aws:kms:us-east-1:111122223333:key/verify';
 const codes = (r: ReturnType<typeof verifyEnvelope>) => r.findings.map((f) => f.code).sort();
