@@ -1,11 +1,11 @@
 import { promises as fs } from 'node:fs';
 import { Readable } from 'node:stream';
+import { BUCKET, deterministicBytes, digestStream, rejection, S3TestEnv, startS3TestEnv } from './s3-test-env';
 import { EnvelopeCipher } from '../../src/crypto/cipher/envelope-cipher';
 import { EncryptionContextMismatchError, UnsupportedFormatError } from '../../src/crypto/errors';
 import { getDecryptedObject } from '../../src/crypto/s3/get-decrypted-object';
 import { getDecryptedObjectStream } from '../../src/crypto/s3/get-decrypted-object-stream';
 import { putEncryptedObject } from '../../src/crypto/s3/put-encrypted-object';
-import { BUCKET, deterministicBytes, digestStream, rejection, S3TestEnv, startS3TestEnv } from './s3-test-env';
 
 let env: S3TestEnv;
 

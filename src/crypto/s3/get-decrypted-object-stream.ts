@@ -8,12 +8,12 @@
  * byte is emitted.
  */
 import { Readable } from 'node:stream';
-import type { EnvelopeCipher } from '../cipher/envelope-cipher';
-import { EncryptionContext } from '../keyring/keyring';
 import { checkLocation } from './check-location';
 import { resolveObjectMetadata } from './resolve-object-metadata';
 import { discardResponseBody, responseBodyStream } from './response-body';
 import { S3ClientLike } from './s3-client';
+import type { EnvelopeCipher } from '../cipher/envelope-cipher';
+import { EncryptionContext } from '../keyring/keyring';
 
 export interface GetDecryptedObjectStreamOptions {
   /** `new S3({})` fits. */

@@ -2,12 +2,12 @@
  * Read an S3EC object and decrypt it in memory (authenticated: any tampering
  * is a typed error and no plaintext is returned).
  */
-import type { EnvelopeCipher } from '../cipher/envelope-cipher';
-import { EncryptionContext } from '../keyring/keyring';
 import { checkLocation } from './check-location';
 import { resolveObjectMetadata } from './resolve-object-metadata';
 import { discardResponseBody, readResponseBody } from './response-body';
 import { S3ClientLike } from './s3-client';
+import type { EnvelopeCipher } from '../cipher/envelope-cipher';
+import { EncryptionContext } from '../keyring/keyring';
 
 export interface GetDecryptedObjectOptions {
   /** `new S3({})` fits. */

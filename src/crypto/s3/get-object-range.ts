@@ -13,13 +13,13 @@
  */
 import type { EnvelopeCipher } from '../cipher/envelope-cipher';
 import { widenRange } from '../cipher/ranged';
-import { GCM_TAG_LENGTH } from '../format/algorithm-suite';
 import { InvalidArgumentError, needs, S3EncryptionError } from '../errors';
-import { EncryptionContext } from '../keyring/keyring';
 import { checkLocation } from './check-location';
 import { resolveObjectMetadata } from './resolve-object-metadata';
 import { discardResponseBody, readResponseBody } from './response-body';
 import { S3ClientLike, S3GetObjectOutput } from './s3-client';
+import { GCM_TAG_LENGTH } from '../format/algorithm-suite';
+import { EncryptionContext } from '../keyring/keyring';
 
 export interface GetObjectRangeOptions {
   /** `new S3({})` fits. */

@@ -16,8 +16,8 @@
  *
  * Pure functions; the I/O is in `resolveObjectMetadata` / `putEncryptedObject`.
  */
-import { needs, UnsupportedFormatError } from '../errors';
 import { ObjectMetadata } from '../cipher/types';
+import { needs, UnsupportedFormatError } from '../errors';
 import { decodeJsonMap, encodeJsonMap } from '../format/json-map';
 import {
   KEY_ENCRYPTED_DATA_KEY_V1, KEY_ENCRYPTED_DATA_KEY_V2, KEY_ENCRYPTED_DATA_KEY_V3, KEY_INSTRUCTION_FILE,

@@ -16,14 +16,14 @@
  */
 import { Readable } from 'node:stream';
 import type { EnvelopeCipher } from '../cipher/envelope-cipher';
-import { ObjectMetadata } from '../cipher/types';
+import { EncryptStreamResult, ObjectMetadata } from '../cipher/types';
 import { InvalidArgumentError, needs } from '../errors';
-import { EncryptionContext } from '../keyring/keyring';
 import { checkLocation } from './check-location';
 import {
   INSTRUCTION_FILE_OBJECT_METADATA, instructionFileKey, serializeInstructionFile, splitForInstructionFile,
 } from './instruction-file';
-import { checkPartSize, DEFAULT_PART_SIZE, uploadCiphertext, UploadClient } from './upload-ciphertext';
+import { checkPartSize, DEFAULT_PART_SIZE, uploadCiphertext, UploadCiphertextResult, UploadClient } from './upload-ciphertext';
+import { EncryptionContext } from '../keyring/keyring';
 
 export interface PutEncryptedObjectOptions {
   /** `new S3({})` fits. */
@@ -66,19 +66,22 @@ export async function putEncryptedObject(options: PutEncryptedObjectOptions): Pr
   checkPartSize(partSize);
   needs(body instanceof Uint8Array || body instanceof Readable,
     () => new InvalidArgumentError('putEncryptedObject: body must be a Uint8Array or a Readable'));
+  const placeMetadata = (metadata: ObjectMetadata): Placement =>
+    (options.instructionFile === true ? splitForInstructionFile(metadata) : { objectMetadata: metadata });
 
   let metadata: ObjectMetadata;
-  let upload: Awaited<ReturnType<typeof uploadCiphertext>>;
+  let placement: Placement;
+  let upload: UploadCiphertextResult;
   if (body instanceof Uint8Array) {
     const encrypted = await cipher.encrypt(body, { context });
     metadata = encrypted.metadata;
-    const { objectMetadata } = place(metadata, options.instructionFile);
+    placement = placeMetadata(metadata);
     const out = await client.putObject({
-      Bucket: bucket, Key: key, Body: encrypted.ciphertext, ContentLength: encrypted.ciphertext.length, Metadata: { ...objectMetadata },
+      Bucket: bucket, Key: key, Body: encrypted.ciphertext, ContentLength: encrypted.ciphertext.length, Metadata: { ...placement.objectMetadata },
     });
     upload = { multipart: false, parts: 1, ciphertextLength: encrypted.ciphertext.length, etag: out.ETag };
   } else {
-    let encrypted: Awaited<ReturnType<typeof cipher.encryptStream>>;
+    let encrypted: EncryptStreamResult;
     try {
       encrypted = await cipher.encryptStream(body, {
         context, ...(options.plaintextLength !== undefined ? { plaintextLength: options.plaintextLength } : {}),
@@ -88,31 +91,30 @@ export async function putEncryptedObject(options: PutEncryptedObjectOptions): Pr
       throw e;
     }
     metadata = encrypted.metadata;
+    placement = placeMetadata(metadata);
     try {
-      upload = await uploadCiphertext({
-        client, bucket, key, partSize, metadata: place(metadata, options.instructionFile).objectMetadata, source: encrypted.stream,
-      });
+      upload = await uploadCiphertext({ client, bucket, key, partSize, metadata: placement.objectMetadata, source: encrypted.stream });
     } finally {
       // Stops reading the plaintext if the upload ended early (no-op after a full read).
       encrypted.stream.destroy();
     }
   }
 
-  const { objectMetadata, instructionFile } = place(metadata, options.instructionFile);
-  if (instructionFile !== undefined) {
-    const bytes = serializeInstructionFile(instructionFile);
+  if (placement.instructionFile !== undefined) {
+    const bytes = serializeInstructionFile(placement.instructionFile);
     await client.putObject({
       Bucket: bucket, Key: instructionFileKey(key), Body: bytes, ContentLength: bytes.length, Metadata: { ...INSTRUCTION_FILE_OBJECT_METADATA },
     });
   }
   return {
     metadata,
-    objectMetadata,
-    ...(instructionFile !== undefined ? { instructionFileKey: instructionFileKey(key) } : {}),
+    objectMetadata: placement.objectMetadata,
+    ...(placement.instructionFile !== undefined ? { instructionFileKey: instructionFileKey(key) } : {}),
     ...upload,
   };
 }
 
-function place(metadata: ObjectMetadata, useInstructionFile: boolean | undefined): { objectMetadata: ObjectMetadata; instructionFile?: ObjectMetadata } {
-  return useInstructionFile === true ? splitForInstructionFile(metadata) : { objectMetadata: metadata };
+interface Placement {
+  readonly objectMetadata: ObjectMetadata;
+  readonly instructionFile?: ObjectMetadata;
 }

@@ -9,8 +9,8 @@
  * too, an S3EncryptionError `MULTIPART_ABORT_FAILED` names the upload id
  * (abort it, or let a lifecycle rule for incomplete uploads do it).
  */
-import { InvalidArgumentError, needs, S3EncryptionError } from '../errors';
 import { ObjectMetadata } from '../cipher/types';
+import { InvalidArgumentError, needs, S3EncryptionError } from '../errors';
 import { S3ClientLike, S3CompletedPart } from './s3-client';
 
 /** S3 limits. */
@@ -103,25 +103,38 @@ class PartReader {
   }
 
   public async next(): Promise<Buffer> {
+    if (!(await this.fillCarry())) return Buffer.alloc(0);
+    if (this.carry.length >= this.partSize) {
+      // A whole part is already in one chunk: no copy.
+      return this.take(this.partSize);
+    }
     const part = Buffer.allocUnsafe(this.partSize);
     let filled = 0;
-    while (filled < this.partSize) {
-      if (this.carry.length === 0) {
-        if (this.ended) break;
-        const result = await this.iterator.next();
-        if (result.done) {
-          this.ended = true;
-          break;
-        }
-        this.carry = asBuffer(result.value);
-        continue;
-      }
-      const take = Math.min(this.carry.length, this.partSize - filled);
-      this.carry.copy(part, filled, 0, take);
-      this.carry = this.carry.subarray(take);
-      filled += take;
+    while (filled < this.partSize && await this.fillCarry()) {
+      const chunk = this.take(Math.min(this.carry.length, this.partSize - filled));
+      chunk.copy(part, filled);
+      filled += chunk.length;
     }
     return part.subarray(0, filled);
+  }
+
+  /** Make sure `carry` holds bytes; false once the source is exhausted. */
+  private async fillCarry(): Promise<boolean> {
+    while (this.carry.length === 0 && !this.ended) {
+      const result = await this.iterator.next();
+      if (result.done) {
+        this.ended = true;
+      } else {
+        this.carry = asBuffer(result.value);
+      }
+    }
+    return this.carry.length > 0;
+  }
+
+  private take(n: number): Buffer {
+    const out = this.carry.subarray(0, n);
+    this.carry = this.carry.subarray(n);
+    return out;
   }
 }
 
