@@ -7,10 +7,12 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import * as fc from 'fast-check';
 import { chunkedReadable, collect } from './envelope-helpers';
 import {
   EnvelopeCipher, RawAesKeyring, TamperedCiphertextError, TruncatedCiphertextError, WrongKeyError,
 } from '../../src/crypto';
+import { TagSplitter } from '../../src/crypto/cipher/gcm-streams';
 
 const keyring = new RawAesKeyring({ wrappingKey: randomBytes(32) });
 let dir: string;
@@ -36,7 +38,10 @@ describe('authenticated decryptStream', () => {
     // Feed half: the spool directory exists, nothing has been emitted yet.
     let dataBeforeEnd = 0;
     out.on('data', () => dataBeforeEnd++);
-    source.write(ciphertext.subarray(0, 2 * 1024 * 1024));
+    // The latest chunk is held back (it may hold the tag); the first one is processed and spooled.
+    source.write(ciphertext.subarray(0, 1024 * 1024));
+    await new Promise((r) => setTimeout(r, 20));
+    source.write(ciphertext.subarray(1024 * 1024, 2 * 1024 * 1024));
     await new Promise((r) => setTimeout(r, 50));
     expect(dataBeforeEnd).toBe(0);
     const spools = readdirSync(dir);
@@ -147,5 +152,36 @@ describe('encryptStream', () => {
     const { stream } = await cipher.encryptStream(Readable.from(failing(), { objectMode: false }));
     const out = await collect(stream);
     expect((out.error as Error).message).toBe('disk gone');
+  });
+});
+
+describe('TagSplitter', () => {
+  test('for any chunking, bodies + final body = all but the last 16 bytes, tag = last 16 bytes', () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 16, maxLength: 300 }),
+      fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 20 }),
+      (data, sizes) => {
+        const buf = Buffer.from(data);
+        const splitter = new TagSplitter();
+        const bodies: Buffer[] = [];
+        let off = 0;
+        let i = 0;
+        while (off < buf.length) {
+          const n = sizes[i++ % sizes.length];
+          bodies.push(...splitter.push(buf.subarray(off, off + n)));
+          off += n;
+          if (i > 10_000) {
+            off += 1;
+          }
+        }
+        bodies.push(splitter.finalBody());
+        expect(Buffer.concat(bodies).equals(buf.subarray(0, buf.length - 16))).toBe(true);
+        expect(splitter.tag().equals(buf.subarray(buf.length - 16))).toBe(true);
+      }), { numRuns: 300 });
+  });
+
+  test('fewer than 16 bytes in total -> TruncatedCiphertextError', () => {
+    const s = new TagSplitter();
+    s.push(Buffer.alloc(15));
+    expect(() => s.tag()).toThrow(TruncatedCiphertextError);
   });
 });

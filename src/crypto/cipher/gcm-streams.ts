@@ -75,39 +75,45 @@ export class GcmEncryptTransform extends Transform {
 
 /**
  * Splits a byte stream into "body" and the trailing 16 bytes (the tag) without knowing
- * the length in advance: always holds back the last 16 bytes seen.
+ * the length in advance. Holds back the latest chunk (at least 16 bytes when available), so
+ * every input chunk yields at most one body piece: one cipher update per chunk, no small pieces.
  */
 export class TagSplitter {
-  private tail: Buffer = EMPTY;
+  private pending: Buffer = EMPTY;
 
   /** Feed a chunk; returns the body bytes that are now known not to be part of the tag. */
   public push(chunk: Buffer): Buffer[] {
-    if (chunk.length >= GCM_TAG_LENGTH) {
-      const out: Buffer[] = [];
-      if (this.tail.length > 0) {
-        out.push(this.tail);
-      }
-      if (chunk.length > GCM_TAG_LENGTH) {
-        out.push(chunk.subarray(0, chunk.length - GCM_TAG_LENGTH));
-      }
-      this.tail = chunk.subarray(chunk.length - GCM_TAG_LENGTH);
-      return out;
-    }
-    const combined = Buffer.concat([this.tail, chunk]);
-    if (combined.length <= GCM_TAG_LENGTH) {
-      this.tail = combined;
+    if (chunk.length === 0) {
       return [];
     }
-    this.tail = combined.subarray(combined.length - GCM_TAG_LENGTH);
-    return [combined.subarray(0, combined.length - GCM_TAG_LENGTH)];
+    if (chunk.length >= GCM_TAG_LENGTH) {
+      const body = this.pending;
+      this.pending = chunk;
+      return body.length > 0 ? [body] : [];
+    }
+    // A short chunk: keep the last 16 bytes of pending || chunk.
+    const keepFromPending = GCM_TAG_LENGTH - chunk.length;
+    if (this.pending.length <= keepFromPending) {
+      this.pending = Buffer.concat([this.pending, chunk]);
+      return [];
+    }
+    const cut = this.pending.length - keepFromPending;
+    const body = this.pending.subarray(0, cut);
+    this.pending = Buffer.concat([this.pending.subarray(cut), chunk]);
+    return [body];
+  }
+
+  /** Body bytes still held back (everything but the last 16 bytes), once the input ended. */
+  public finalBody(): Buffer {
+    return this.pending.length > GCM_TAG_LENGTH ? this.pending.subarray(0, this.pending.length - GCM_TAG_LENGTH) : EMPTY;
   }
 
   /** The tag, once the input ended; TruncatedCiphertextError if fewer than 16 bytes were seen in total. */
   public tag(): Buffer {
-    if (this.tail.length < GCM_TAG_LENGTH) {
+    if (this.pending.length < GCM_TAG_LENGTH) {
       throw new TruncatedCiphertextError('ciphertext is shorter than the 16-byte GCM tag');
     }
-    return Buffer.from(this.tail);
+    return Buffer.from(this.pending.subarray(this.pending.length - GCM_TAG_LENGTH));
   }
 }
 
@@ -137,7 +143,12 @@ export class GcmUnauthenticatedDecryptTransform extends Transform {
 
   public _flush(cb: TransformCallback): void {
     try {
-      this.decipher.setAuthTag(this.splitter.tag());
+      const tag = this.splitter.tag();
+      const out = this.decipher.update(this.splitter.finalBody());
+      if (out.length > 0) {
+        this.push(out);
+      }
+      this.decipher.setAuthTag(tag);
     } catch (e) {
       cb(e as Error);
       return;
@@ -167,43 +178,44 @@ interface Spool {
 
 /**
  * Authenticate the whole ciphertext before yielding any plaintext.
- * Memory use is bounded by about 2 x maxInMemoryBytes plus one chunk.
+ * Memory use is bounded by maxInMemoryBytes of held plaintext plus one input chunk.
  */
 export async function* authenticatedGcmDecrypt(source: AsyncIterable<unknown>, params: ContentParams,
   options: AuthenticatedDecryptOptions): AsyncGenerator<Buffer> {
   const decipher = gcmDecryptor(params);
   const splitter = new TagSplitter();
-  let heldCiphertext: Buffer[] = [];
   let heldPlaintext: Buffer[] = [];
   let heldBytes = 0;
   let spool: Spool | undefined;
+  const consume = async (body: Buffer): Promise<void> => {
+    const pt = decipher.update(body);
+    if (spool === undefined && heldBytes + body.length <= options.maxInMemoryBytes) {
+      heldPlaintext.push(pt);
+      heldBytes += body.length;
+      return;
+    }
+    pt.fill(0);
+    if (spool === undefined) {
+      spool = await openSpool(options.tempDir);
+      // GCM is CTR underneath: re-encrypting the held plaintext from the start regenerates the
+      // exact ciphertext, so small objects never need a second copy in memory.
+      const regen = gcmEncryptor(params);
+      for (const p of heldPlaintext) {
+        await writeAll(spool, regen.update(p));
+        p.fill(0);
+      }
+      heldPlaintext = [];
+    }
+    await writeAll(spool, body);
+  };
   try {
     for await (const raw of source) {
       for (const body of splitter.push(asBuffer(raw))) {
-        const pt = decipher.update(body);
-        if (spool === undefined && heldBytes + body.length <= options.maxInMemoryBytes) {
-          // Copy: the source may reuse its buffers.
-          heldCiphertext.push(Buffer.from(body));
-          heldPlaintext.push(pt);
-          heldBytes += body.length;
-          continue;
-        }
-        pt.fill(0);
-        if (spool === undefined) {
-          spool = await openSpool(options.tempDir);
-          for (const c of heldCiphertext) {
-            await writeAll(spool, c);
-          }
-          for (const p of heldPlaintext) {
-            p.fill(0);
-          }
-          heldCiphertext = [];
-          heldPlaintext = [];
-        }
-        await writeAll(spool, body);
+        await consume(body);
       }
     }
     const tag = splitter.tag();
+    await consume(splitter.finalBody());
     decipher.setAuthTag(tag);
     try {
       decipher.final();
@@ -214,9 +226,10 @@ export async function* authenticatedGcmDecrypt(source: AsyncIterable<unknown>, p
       // Authenticated: release the held plaintext.
       const plaintext = heldPlaintext;
       heldPlaintext = [];
-      heldCiphertext = [];
       for (const p of plaintext) {
-        yield p;
+        if (p.length > 0) {
+          yield p;
+        }
       }
       return;
     }
