@@ -1,8 +1,8 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { SecureBucketConfigError } from '../private/errors';
+import { logDeliveryStatement } from '../private/server-access-logs';
 
 const ACCESS_LOGS_BUCKET_BRAND = Symbol.for('cdk-secure-bucket.AccessLogsBucket');
 const SHARED_ID = 'SecureBucketAccessLogs';
@@ -136,15 +136,7 @@ export class AccessLogsBucket extends s3.Bucket {
    * to the source bucket's ARN and account (no ACLs).
    */
   public grantLogDeliveryFrom(source: s3.IBucket, prefix?: string): void {
-    this.addToResourcePolicy(new iam.PolicyStatement({
-      effect: iam.Effect.ALLOW,
-      principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
-      actions: ['s3:PutObject'],
-      resources: [this.arnForObjects(prefix ? `${prefix}*` : '*')],
-      conditions: {
-        ArnLike: { 'aws:SourceArn': source.bucketArn },
-        StringEquals: { 'aws:SourceAccount': Stack.of(source).account },
-      },
-    }));
+    this.addToResourcePolicy(logDeliveryStatement(this, source, prefix ?? ''));
   }
+
 }

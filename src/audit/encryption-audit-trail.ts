@@ -10,6 +10,7 @@ import { DataEvents } from './data-events';
 import { ADVANCED_EVENT_SELECTOR_VALUE_LIMIT, DataEventSelection } from './private/data-event-selection';
 import { validateTrailName, validateWholeDays } from './private/validate';
 import { SecureBucketConfigError } from '../private/errors';
+import { enableServerAccessLogs } from '../private/server-access-logs';
 
 const BRAND = Symbol.for('cdk-secure-bucket.EncryptionAuditTrail');
 const SHARED_ID = 'SecureBucketAuditTrail';
@@ -390,25 +391,9 @@ export class EncryptionAuditTrail extends Resource implements cloudtrail.ITrailR
   }
 
   private configureServerAccessLogs(target: s3.IBucket, prefix: string | undefined): void {
-    const logFilePrefix = prefix ?? `${this.logBucket.node.path}/`;
-    (this.logBucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = {
-      destinationBucketName: target.bucketName,
-      logFilePrefix,
-    };
-    if (AccessLogsBucket.isAccessLogsBucket(target)) {
-      target.grantLogDeliveryFrom(this.logBucket, logFilePrefix);
-      return;
-    }
-    target.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
-      actions: ['s3:PutObject'],
-      resources: [target.arnForObjects(`${logFilePrefix}*`)],
-      conditions: {
-        ArnLike: { 'aws:SourceArn': this.logBucket.bucketArn },
-        StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
-      },
-    }));
+    enableServerAccessLogs(this.logBucket, target, prefix ?? `${this.logBucket.node.path}/`);
   }
+
 
   private assertSameProps(props: EncryptionAuditTrailProps | undefined): void {
     for (const [key, value] of Object.entries(props ?? {})) {

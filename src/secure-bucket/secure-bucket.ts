@@ -9,6 +9,7 @@ import { AccessLogsBucket } from '../audit/access-logs-bucket';
 import { DataEvents } from '../audit/data-events';
 import { EncryptionAuditTrail } from '../audit/encryption-audit-trail';
 import { SecureBucketConfigError } from '../private/errors';
+import { enableServerAccessLogs } from '../private/server-access-logs';
 
 const MIN_ROTATION_DAYS = 90;
 const MAX_ROTATION_DAYS = 2560;
@@ -296,28 +297,9 @@ export class SecureBucket extends s3.Bucket {
   }
 
   private configureAccessLogs(target: s3.IBucket, props: SecureBucketProps): void {
-    const prefix = props.serverAccessLogsPrefix ?? `${this.node.path}/`;
-    const cfn = this.node.defaultChild as s3.CfnBucket;
-    cfn.loggingConfiguration = {
-      destinationBucketName: target.bucketName,
-      logFilePrefix: prefix,
-      targetObjectKeyFormat: props.targetObjectKeyFormat?._render(),
-    };
-    if (AccessLogsBucket.isAccessLogsBucket(target)) {
-      target.grantLogDeliveryFrom(this, prefix);
-    } else {
-      target.addToResourcePolicy(new iam.PolicyStatement({
-        effect: iam.Effect.ALLOW,
-        principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
-        actions: ['s3:PutObject'],
-        resources: [target.arnForObjects(`${prefix}*`)],
-        conditions: {
-          ArnLike: { 'aws:SourceArn': this.bucketArn },
-          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
-        },
-      }));
-    }
+    enableServerAccessLogs(this, target, props.serverAccessLogsPrefix ?? `${this.node.path}/`, props.targetObjectKeyFormat);
   }
+
 }
 
 /**
