@@ -347,16 +347,20 @@ describe('grants', () => {
   });
 });
 
+/** The error `fn` throws; fails the test if it throws none. */
+function thrown(fn: () => unknown): any {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected an error, but none was thrown');
+}
+
 describe('bad input: clear errors naming path, prop and fix', () => {
   const expectConfigError = (fn: () => unknown, prop: string, pattern: RegExp) => {
-    let caught: unknown;
-    try {
-      fn();
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(SecureBucketConfigError);
-    const err = caught as SecureBucketConfigError;
+    const err = thrown(fn) as SecureBucketConfigError;
+    expect(err).toBeInstanceOf(SecureBucketConfigError);
     expect(err.constructPath).toBe('S/Data');
     expect(err.prop).toBe(prop);
     expect(err.message).toMatch(/^S\/Data: /);
@@ -378,12 +382,7 @@ describe('bad input: clear errors naming path, prop and fix', () => {
     const app = new App();
     const stack = new Stack(app, 'S');
     const key = new kms.Key(stack, 'K', { enableKeyRotation: true });
-    let caught: any;
-    try {
-      new SecureBucket(stack, 'Data', { mode: EncryptionMode.sseKms({ encryptionKey: key, keyRotationPeriod: Duration.days(90) }) });
-    } catch (e) {
-      caught = e;
-    }
+    const caught = thrown(() => new SecureBucket(stack, 'Data', { mode: EncryptionMode.sseKms({ encryptionKey: key, keyRotationPeriod: Duration.days(90) }) }));
     expect(caught).toBeInstanceOf(SecureBucketConfigError);
     expect(caught.message).toMatch(/S\/Data: mode.keyRotationPeriod: only applies to the key SecureBucket creates/);
   });
@@ -392,12 +391,7 @@ describe('bad input: clear errors naming path, prop and fix', () => {
     const app = new App();
     const stack = new Stack(app, 'S');
     const key = new kms.Key(stack, 'K', { enableKeyRotation: true });
-    let caught: any;
-    try {
-      new SecureBucket(stack, 'Data', { mode: EncryptionMode.of(kind, { encryptionKey: key }) });
-    } catch (e) {
-      caught = e;
-    }
+    const caught = thrown(() => new SecureBucket(stack, 'Data', { mode: EncryptionMode.of(kind, { encryptionKey: key }) }));
     expect(caught).toBeInstanceOf(SecureBucketConfigError);
     expect(caught.prop).toBe('mode.encryptionKey');
     expect(caught.message).toMatch(/takes no KMS options \(got encryptionKey\).*Fix: use EncryptionMode.sseKms/);
@@ -408,12 +402,7 @@ describe('bad input: clear errors naming path, prop and fix', () => {
     const app = new App();
     const stack = new Stack(app, 'S');
     const key = new kms.Key(stack, 'K');
-    let caught: any;
-    try {
-      new SecureBucket(stack, 'Data', { mode: EncryptionMode.sseKms({ encryptionKey: key }) });
-    } catch (e) {
-      caught = e;
-    }
+    const caught = thrown(() => new SecureBucket(stack, 'Data', { mode: EncryptionMode.sseKms({ encryptionKey: key }) }));
     expect(caught).toBeInstanceOf(SecureBucketConfigError);
     expect(caught.message).toMatch(/S\/Data: mode.encryptionKey: the key S\/K does not have automatic rotation enabled\. Fix: .*enableKeyRotation: true/);
   });
@@ -429,23 +418,13 @@ describe('bad input: clear errors naming path, prop and fix', () => {
     const stack = new Stack(app, 'S');
     // A user's existing L1 trail: an ITrailRef, but not one whose selectors SecureBucket can manage.
     const plain = new cloudtrail.CfnTrail(stack, 'PlainTrail', { isLogging: true, s3BucketName: 'some-log-bucket' });
-    let caught: any;
-    try {
-      new SecureBucket(stack, 'Data', { mode: EncryptionMode.sseKms({ auditTrail: plain }) });
-    } catch (e) {
-      caught = e;
-    }
+    const caught = thrown(() => new SecureBucket(stack, 'Data', { mode: EncryptionMode.sseKms({ auditTrail: plain }) }));
     expect(caught).toBeInstanceOf(SecureBucketConfigError);
     expect(caught.message).toMatch(/S\/Data: mode.auditTrail: S\/PlainTrail is not an EncryptionAuditTrail.*Fix: pass an EncryptionAuditTrail/);
   });
 
   test('several problems are reported together', () => {
-    let caught: any;
-    try {
-      stackWith(EncryptionMode.sseKms({ keyRotationPeriod: Duration.days(10) }), { autoDeleteObjects: true });
-    } catch (e) {
-      caught = e;
-    }
+    const caught = thrown(() => stackWith(EncryptionMode.sseKms({ keyRotationPeriod: Duration.days(10) }), { autoDeleteObjects: true }));
     expect(caught).toBeInstanceOf(SecureBucketConfigError);
     expect(caught.message).toMatch(/2 problems/);
     expect(caught.message).toMatch(/mode.keyRotationPeriod/);
