@@ -51,6 +51,10 @@ export class RawAesKeyring implements Keyring {
   }
 
   public async onDecrypt(request: DecryptionRequest): Promise<Uint8Array> {
+    if (request.wrapAlgorithm === 'AESWrap' || request.wrapAlgorithm === 'AES') {
+      // Legacy wrapping (decrypt-only; the cipher only lets it through with allowLegacyV1Decrypt).
+      return this.unwrapLegacy(request);
+    }
     needs(request.wrapAlgorithm === WRAP_ALG_AES_GCM,
       () => new WrongKeyError(`RawAesKeyring cannot unwrap a data key wrapped with ${request.wrapAlgorithm}`));
     // The material description is not authenticated by the wrap; comparing it catches a key/object mix-up early.
@@ -72,6 +76,29 @@ export class RawAesKeyring implements Keyring {
       dataKey?.fill(0);
       throw new WrongKeyError();
     }
+  }
+
+  /**
+   * Legacy unwrap: `AESWrap` = RFC 3394 key wrap (Java "AESWrap"), `AES` = AES/ECB/PKCS5Padding
+   * (oldest V1 objects). Java: materials/AesKeyring.java _aesWrapStrategy / _aesStrategy.
+   */
+  private unwrapLegacy(request: DecryptionRequest): Buffer {
+    needs(mapsEqual(request.materialsDescription, this.describe(request.expectedContext)),
+      () => new EncryptionContextMismatchError('stored material description does not match the expected one'));
+    let dataKey: Buffer | undefined;
+    try {
+      const d = request.wrapAlgorithm === 'AESWrap'
+        ? createDecipheriv('id-aes256-wrap', this.wrappingKey, Buffer.from('A6A6A6A6A6A6A6A6', 'hex'))
+        : createDecipheriv('aes-256-ecb', this.wrappingKey, null);
+      dataKey = Buffer.concat([d.update(request.encryptedDataKey), d.final()]);
+    } catch {
+      dataKey = undefined;
+    }
+    if (dataKey === undefined || dataKey.length !== DATA_KEY_LENGTH) {
+      dataKey?.fill(0);
+      throw new WrongKeyError();
+    }
+    return dataKey;
   }
 
   /** Stored material description = configured description + caller context (no overrides). */
