@@ -87,7 +87,10 @@ describe('tampered stored objects: typed error, no plaintext', () => {
     const stream = await getDecryptedObjectStream({ client: env.client, cipher: env.v3, bucket: BUCKET, key, allowUnauthenticatedStreaming: true });
     const { emitted, error } = await drain(stream);
     expect(error).toBeInstanceOf(TamperedCiphertextError);
-    expect(emitted).toBe(300_000);
+    // Plaintext was released before authentication (that is what the opt-in means). Not necessarily all of it:
+    // a stream destroyed with an error drops what is still buffered, so a slow consumer sees less.
+    expect(emitted).toBeGreaterThan(0);
+    expect(emitted).toBeLessThanOrEqual(300_000);
   });
 
   test('truncated object (shorter than the tag) -> TruncatedCiphertextError', async () => {

@@ -92,11 +92,17 @@ export async function uploadCiphertext(options: UploadCiphertextOptions): Promis
   }
 }
 
-/** Cuts a byte stream into parts of exactly `partSize` bytes (the last one shorter, possibly empty). */
+/**
+ * Cuts a byte stream into parts of exactly `partSize` bytes (the last one
+ * shorter, possibly empty). A part is valid until the next call to `next()`:
+ * parts assembled from several chunks share one reused buffer, so uploading
+ * part after part creates no part-sized garbage.
+ */
 class PartReader {
   private readonly iterator: AsyncIterator<unknown>;
   private carry: Buffer = Buffer.alloc(0);
   private ended = false;
+  private buffer?: Buffer;
 
   constructor(source: AsyncIterable<unknown>, private readonly partSize: number) {
     this.iterator = source[Symbol.asyncIterator]();
@@ -108,7 +114,7 @@ class PartReader {
       // A whole part is already in one chunk: no copy.
       return this.take(this.partSize);
     }
-    const part = Buffer.allocUnsafe(this.partSize);
+    const part = (this.buffer ??= Buffer.allocUnsafe(this.partSize));
     let filled = 0;
     while (filled < this.partSize && await this.fillCarry()) {
       const chunk = this.take(Math.min(this.carry.length, this.partSize - filled));
