@@ -92,6 +92,25 @@ describe('authenticated decryptStream', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  test('consumer destroying the stream during the first pass (stalled source) removes the temp file', async () => {
+    const cipher = new EnvelopeCipher({ keyring, tempDir: dir, maxInMemoryBytes: 1024 });
+    const { ciphertext, metadata } = await cipher.encrypt(randomBytes(200_000));
+    const source = new PassThrough();
+    const out = await cipher.decryptStream(source, metadata);
+    out.on('data', () => undefined);
+    out.on('error', () => undefined);
+    source.write(ciphertext.subarray(0, 50_000));
+    await new Promise((r) => setTimeout(r, 20));
+    source.write(ciphertext.subarray(50_000, 100_000));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(readdirSync(dir)).toHaveLength(1);
+    // The source never ends; the consumer gives up.
+    out.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(source.destroyed).toBe(true);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   test('truncated stream (< 16 bytes) -> TruncatedCiphertextError', async () => {
     const cipher = new EnvelopeCipher({ keyring });
     const { metadata } = await cipher.encrypt(Buffer.alloc(0));

@@ -11,7 +11,7 @@ import {
   InvalidArgumentError, needs, S3EncryptionError, TamperedCiphertextError, TruncatedCiphertextError, UnsupportedFormatError,
 } from '../errors';
 import { ContentParams, gcmDecryptor, gcmEncryptor, GCM_MAX_PLAINTEXT_BYTES } from './content-params';
-import { authenticatedGcmDecrypt, GcmEncryptTransform, GcmUnauthenticatedDecryptTransform } from './gcm-streams';
+import { authenticatedGcmDecrypt, GcmEncryptTransform, GcmUnauthenticatedDecryptTransform, generatorReadable } from './gcm-streams';
 import { decryptRange as decryptRangePure } from './ranged';
 import {
   DecryptOptions, DecryptRangeOptions, DecryptStreamOptions, EncryptOptions, EncryptResult, EncryptStreamOptions,
@@ -154,7 +154,13 @@ export class EnvelopeCipher {
       }
       const keyCopy: ContentParams = { ...params, key: Buffer.from(params.key) };
       const gen = authenticatedGcmDecrypt(ciphertext, keyCopy, { maxInMemoryBytes: this.maxInMemoryBytes, tempDir: this.tempDir });
-      const out = Readable.from(wipeKeyAfter(gen, keyCopy.key), { objectMode: false, highWaterMark: 64 * 1024 });
+      // Destroying the output also destroys the source, so a first pass waiting on a stalled source ends
+      // and the generator's cleanup (temp file removal, key wipe) runs promptly.
+      const out = generatorReadable(wipeKeyAfter(gen, keyCopy.key), () => {
+        if (!ciphertext.destroyed) {
+          ciphertext.destroy();
+        }
+      });
       return out;
     } finally {
       params.key.fill(0);

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, TransformCallback } from 'node:stream';
+import { Readable, Transform, TransformCallback } from 'node:stream';
 import { TamperedCiphertextError, TruncatedCiphertextError } from '../errors';
 import { ContentParams, gcmDecryptor, gcmEncryptor, GCM_MAX_PLAINTEXT_BYTES } from './content-params';
 import { GCM_TAG_LENGTH } from '../format/algorithm-suite';
@@ -274,4 +274,42 @@ async function writeAll(spool: Spool, buf: Buffer): Promise<void> {
     const { bytesWritten } = await spool.handle.write(buf, off, buf.length - off);
     off += bytesWritten;
   }
+}
+
+/**
+ * A byte Readable fed by an async generator. Unlike `Readable.from`, destroying it first runs
+ * `onDestroy` (used to destroy the ciphertext source), so a generator waiting on a stalled source
+ * is woken up and its `finally` cleanup (temp file removal, key wipe) runs promptly.
+ */
+export function generatorReadable(gen: AsyncGenerator<Buffer>, onDestroy: () => void): Readable {
+  let pulling = false;
+  return new Readable({
+    highWaterMark: CHUNK_SIZE,
+    read(this: Readable) {
+      if (pulling) {
+        return;
+      }
+      pulling = true;
+      const pump = (): void => {
+        gen.next().then(({ value, done }) => {
+          if (done) {
+            pulling = false;
+            this.push(null);
+          } else if (this.push(value)) {
+            pump();
+          } else {
+            pulling = false;
+          }
+        }, (err: unknown) => {
+          pulling = false;
+          this.destroy(err as Error);
+        });
+      };
+      pump();
+    },
+    destroy(err: Error | null, cb: (error?: Error | null) => void) {
+      onDestroy();
+      gen.return(undefined).then(() => cb(err), (e: unknown) => cb(err ?? (e as Error)));
+    },
+  });
 }
