@@ -14,3 +14,16 @@ export * from './cipher/types';
 export * from './cipher/envelope-cipher';
 export * from './cipher/ranged';
 export * from './verify/verify-envelope';
+// I/O half: SSE-C helpers, object-encryption verification, data-key cache, S3 helpers.
+export * from './sse-c';
+export * from './sse-c-rotate';
+export * from './verify/verify-object-encryption';
+export * from './cache/caching-keyring';
+export * from './s3/s3-client';
+export * from './s3/instruction-file';
+export * from './s3/resolve-object-metadata';
+export * from './s3/upload-ciphertext';
+export * from './s3/put-encrypted-object';
+export * from './s3/get-decrypted-object';
+export * from './s3/get-decrypted-object-stream';
+export * from './s3/get-object-range';

@@ -19,10 +19,9 @@ import type { EnvelopeCipher } from '../cipher/envelope-cipher';
 import { EncryptStreamResult, ObjectMetadata } from '../cipher/types';
 import { InvalidArgumentError, needs } from '../errors';
 import { checkLocation } from './check-location';
-import {
-  INSTRUCTION_FILE_OBJECT_METADATA, instructionFileKey, serializeInstructionFile, splitForInstructionFile,
-} from './instruction-file';
+import { INSTRUCTION_FILE_OBJECT_METADATA, instructionFileKey, serializeInstructionFile } from './instruction-file';
 import { checkPartSize, DEFAULT_PART_SIZE, uploadCiphertext, UploadCiphertextResult, UploadClient } from './upload-ciphertext';
+import { splitForInstructionFile } from '../format/content-metadata';
 import { EncryptionContext } from '../keyring/keyring';
 
 export interface PutEncryptedObjectOptions {

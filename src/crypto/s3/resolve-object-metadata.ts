@@ -5,9 +5,10 @@
  */
 import { ObjectMetadata } from '../cipher/types';
 import { UnsupportedFormatError } from '../errors';
-import { instructionFileKey, mergeInstructionFile, needsInstructionFile } from './instruction-file';
+import { instructionFileKey } from './instruction-file';
 import { readResponseBody } from './response-body';
 import { S3ClientLike } from './s3-client';
+import { mergeInstructionFile, requiresInstructionFile } from '../format/content-metadata';
 
 export interface ResolveObjectMetadataOptions {
   readonly client: Pick<S3ClientLike, 'getObject'>;
@@ -20,7 +21,7 @@ export interface ResolveObjectMetadataOptions {
 /** The metadata to hand to the cipher. A missing instruction file is an UnsupportedFormatError. */
 export async function resolveObjectMetadata(options: ResolveObjectMetadataOptions): Promise<ObjectMetadata> {
   const { client, bucket, key, objectMetadata } = options;
-  if (!needsInstructionFile(objectMetadata)) return objectMetadata;
+  if (!requiresInstructionFile(objectMetadata)) return objectMetadata;
   let body: Buffer;
   try {
     const out = await client.getObject({ Bucket: bucket, Key: instructionFileKey(key) });
@@ -33,7 +34,7 @@ export async function resolveObjectMetadata(options: ResolveObjectMetadataOption
     }
     throw e;
   }
-  return mergeInstructionFile(objectMetadata, body);
+  return mergeInstructionFile(objectMetadata, body.toString('utf8'));
 }
 
 function isNotFound(e: unknown): boolean {
