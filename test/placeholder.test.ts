@@ -1,2 +1,0 @@
-import { PLACEHOLDER } from '../src';
-test('placeholder', () => { expect(PLACEHOLDER).toBe(1); });
