@@ -55,6 +55,12 @@ test('V1 with a bad CBC padding -> TamperedCiphertextError', async () => {
   const bad = Buffer.from(ciphertext);
   bad[bad.length - 1] = (bad[bad.length - 1] + 1) % 256;
   await expect(cipher.decrypt(bad, metadata)).rejects.toBeInstanceOf(TamperedCiphertextError);
+  const stream = await cipher.decryptStream(Readable.from([bad]), metadata);
+  const err = await new Promise((resolve) => {
+    stream.on('error', resolve);
+    stream.resume();
+  });
+  expect(err).toBeInstanceOf(TamperedCiphertextError);
 });
 
 test('V1 KMS ("kms" wrap): Decrypt with the stored matdesc as encryption context', async () => {

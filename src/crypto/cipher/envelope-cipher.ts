@@ -11,7 +11,9 @@ import {
   InvalidArgumentError, needs, S3EncryptionError, TamperedCiphertextError, TruncatedCiphertextError, UnsupportedFormatError,
 } from '../errors';
 import { ContentParams, gcmDecryptor, gcmEncryptor, GCM_MAX_PLAINTEXT_BYTES } from './content-params';
-import { authenticatedGcmDecrypt, GcmEncryptTransform, GcmUnauthenticatedDecryptTransform, generatorReadable } from './gcm-streams';
+import {
+  authenticatedGcmDecrypt, GcmEncryptTransform, GcmUnauthenticatedDecryptTransform, generatorReadable, LegacyCbcDecryptTransform,
+} from './gcm-streams';
 import { decryptRange as decryptRangePure } from './ranged';
 import {
   DecryptOptions, DecryptRangeOptions, DecryptStreamOptions, EncryptOptions, EncryptResult, EncryptStreamOptions,
@@ -143,7 +145,7 @@ export class EnvelopeCipher {
     try {
       if (params.legacyCbc) {
         // Legacy V1 AES-CBC has no tag; the allowLegacyV1Decrypt opt-in accepts that.
-        const legacy = createDecipheriv('aes-256-cbc', params.key, params.iv);
+        const legacy = new LegacyCbcDecryptTransform(params);
         pipeline(ciphertext, legacy, () => undefined);
         return legacy;
       }

@@ -9,7 +9,7 @@
  *   the ciphertext to a private temp file (mode 0600 in a 0700 directory, removed afterwards, also on
  *   error or early destroy) while authenticating, then decrypt the file in a second pass.
  */
-import { randomBytes } from 'node:crypto';
+import { createDecipheriv, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -160,6 +160,33 @@ export class GcmUnauthenticatedDecryptTransform extends Transform {
       return;
     }
     cb();
+  }
+}
+
+/** Legacy V1 AES-CBC (unauthenticated; only behind allowLegacyV1Decrypt). Padding errors become TamperedCiphertextError. */
+export class LegacyCbcDecryptTransform extends Transform {
+  private readonly decipher;
+
+  constructor(params: ContentParams) {
+    super({ highWaterMark: CHUNK_SIZE });
+    this.decipher = createDecipheriv('aes-256-cbc', params.key, params.iv);
+  }
+
+  public _transform(chunk: unknown, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      const out = this.decipher.update(asBuffer(chunk));
+      cb(null, out.length > 0 ? out : undefined);
+    } catch (e) {
+      cb(e as Error);
+    }
+  }
+
+  public _flush(cb: TransformCallback): void {
+    try {
+      cb(null, this.decipher.final());
+    } catch {
+      cb(new TamperedCiphertextError('legacy AES/CBC decryption failed (bad padding: wrong key or modified object)'));
+    }
   }
 }
 
