@@ -1,0 +1,121 @@
+/**
+ * Peak resident memory while streaming N bytes (1 GiB) through src/crypto encryptStream and
+ * decryptStream, measured in a child process. The child runs plain `node --expose-gc` on a
+ * transpiled copy of src/ and bench/memory-child.ts (TypeScript itself is not loaded there).
+ * Peak = process.resourceUsage().maxRSS; a 20 ms sampled process.memoryUsage().rss is reported too.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import * as ts from 'typescript';
+import { fmt, fmtSummary, table } from './report';
+import { summarize, Summary } from './stats';
+
+const ROOT = join(__dirname, '..');
+const MiB = 1024 * 1024;
+export const MEMORY_TARGET_BYTES = 128 * MiB;
+
+function listTs(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    if (statSync(p).isDirectory()) {
+      return listTs(p);
+    }
+    return p.endsWith('.ts') && !p.endsWith('.d.ts') ? [p] : [];
+  });
+}
+
+/** Transpile src/ and the child into a temp dir (CommonJS), returning the child's path. */
+function buildChild(): { dir: string; child: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-memory-'));
+  const files = [...listTs(join(ROOT, 'src')), join(ROOT, 'bench', 'memory-child.ts')];
+  for (const f of files) {
+    const js = ts.transpileModule(readFileSync(f, 'utf8'), {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+      fileName: f,
+    }).outputText;
+    const out = join(dir, relative(ROOT, f)).replace(/\.ts$/, '.js');
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, js);
+  }
+  return { dir, child: join(dir, 'bench', 'memory-child.js') };
+}
+
+interface ChildOut {
+  what: string;
+  bytes: number;
+  ms: number;
+  maxRssBytes: number;
+  peakSampledRssBytes: number;
+  vmHwmBytes: number;
+  baselineRssBytes: number;
+}
+
+export interface MemoryResult {
+  readonly what: string;
+  readonly label: string;
+  readonly bytes: number;
+  readonly maxRss: Summary;
+  readonly sampledPeak: Summary;
+  readonly vmHwm: Summary;
+  readonly baseline: Summary;
+  readonly mibps: Summary;
+}
+
+const LABELS: Record<string, string> = {
+  encrypt: 'encryptStream only',
+  auth: 'encryptStream → decryptStream (default: authenticated, spools to a temp file)',
+  unauth: 'encryptStream → decryptStream (allowUnauthenticatedStreaming)',
+};
+
+export function runMemory(o: { quick: boolean }, log: (s: string) => void): MemoryResult[] {
+  const bytes = o.quick ? 64 * MiB : 1024 * MiB;
+  const runs = o.quick ? 1 : 2;
+  const { dir, child } = buildChild();
+  try {
+    const out: MemoryResult[] = [];
+    for (const what of ['encrypt', 'auth', 'unauth']) {
+      const samples: ChildOut[] = [];
+      for (let r = 0; r < runs; r++) {
+        // Through /bin/sh without exec: Linux carries ru_maxrss (and the forked copy's high-water
+        // mark) across fork+exec, so a child exec'd straight from this large process would report
+        // this process's peak. The shell's own child starts clean.
+        const res = spawnSync('/bin/sh', ['-c', '"$0" "$@"; exit $?', process.execPath, '--expose-gc', child, String(bytes), what], {
+          encoding: 'utf8',
+          env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') },
+          maxBuffer: 1024 * 1024,
+        });
+        if (res.status !== 0) {
+          throw new Error(`memory child (${what}) failed: ${res.stderr}`);
+        }
+        samples.push(JSON.parse(res.stdout.trim().split('\n').pop()!) as ChildOut);
+      }
+      const r: MemoryResult = {
+        what,
+        label: LABELS[what],
+        bytes,
+        maxRss: summarize(samples.map((s) => s.maxRssBytes / MiB)),
+        sampledPeak: summarize(samples.map((s) => s.peakSampledRssBytes / MiB)),
+        vmHwm: summarize(samples.map((s) => s.vmHwmBytes / MiB)),
+        baseline: summarize(samples.map((s) => s.baselineRssBytes / MiB)),
+        mibps: summarize(samples.map((s) => (s.bytes / MiB) / (s.ms / 1000))),
+      };
+      out.push(r);
+      log(`  memory ${what}: maxRSS ${fmt(r.maxRss.median)} MiB (baseline ${fmt(r.baseline.median)} MiB), ${fmt(r.mibps.median)} MiB/s`);
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function memoryMarkdown(results: readonly MemoryResult[]): string {
+  return table(
+    ['pipeline', 'bytes streamed', 'peak RSS MiB (maxRSS) median (min–max)', 'VmHWM MiB', 'peak sampled RSS MiB', 'RSS before streaming MiB', 'target <128 MiB', 'end-to-end MiB/s'],
+    results.map((r) => [
+      r.label, `${fmt(r.bytes / MiB)} MiB`, fmtSummary(r.maxRss, 1), fmtSummary(r.vmHwm, 1), fmtSummary(r.sampledPeak, 1), fmtSummary(r.baseline, 1),
+      r.maxRss.max < MEMORY_TARGET_BYTES / MiB ? 'met' : 'MISSED', fmtSummary(r.mibps),
+    ]),
+  );
+}
