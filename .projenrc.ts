@@ -103,6 +103,13 @@ project.eslint?.allowDevDeps('bench/**');
 project.tryFindObjectFile('.eslintrc.json')?.addOverride(
   'parserOptions.projectService.allowDefaultProject', ['.projenrc.ts', 'examples/*.ts', 'bench/*.ts']);
 
+// Benchmarks (not tests): `npm run bench` (full) or `npm run bench -- --quick`.
+project.addTask('bench', {
+  description: 'Crypto throughput, streaming memory, KMS requests and synth time against their baselines',
+  exec: 'ts-node --transpile-only bench/run.ts',
+  receiveArgs: true,
+});
+
 // One command for CI: jsii compile (enforces the jsii rules), API.md must be
 // current, README examples must compile, then the tests and the linter.
 const verify = project.addTask('verify', {
