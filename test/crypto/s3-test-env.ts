@@ -116,12 +116,12 @@ export async function digestStream(stream: Readable): Promise<{ sha256: string; 
   return { sha256: hash.digest('hex'), length };
 }
 
-/** Samples a memory gauge every 20 ms; stop() returns the peak seen. */
-export function memorySampler(gauge: () => number): { stop(): number } {
+/** Samples a memory gauge every `intervalMs`; stop() returns the peak seen. */
+export function memorySampler(gauge: () => number, intervalMs: number): { stop(): number } {
   let peak = gauge();
   const timer = setInterval(() => {
     peak = Math.max(peak, gauge());
-  }, 20);
+  }, intervalMs);
   return {
     stop: () => {
       clearInterval(timer);
