@@ -1,6 +1,6 @@
-import { BUCKET, deterministicStream, digestStream, memorySampler, MiB, S3TestEnv, startS3TestEnv } from './s3-test-env';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { BUCKET, deterministicStream, digestStream, memorySampler, MiB, S3TestEnv, startS3TestEnv } from './s3-test-env';
 import { getDecryptedObjectStream } from '../../src/crypto/s3/get-decrypted-object-stream';
 import { putEncryptedObject } from '../../src/crypto/s3/put-encrypted-object';
 
