@@ -1,0 +1,38 @@
+import { InputError, LoadedTemplate } from './load';
+import { TemplateResult } from './report';
+import { evaluateTemplate } from '../nag/engine/evaluate';
+import { ALL_MODES, EnginePolicy, TemplateIndex } from '../nag/engine/template-index';
+import { EncryptionModeKind } from '../secure-bucket/encryption-mode';
+
+/** Runs the rule engine over loaded templates. */
+export function checkTemplates(templates: LoadedTemplate[], policy: EnginePolicy): TemplateResult[] {
+  return templates.map((loaded) => ({ loaded, results: evaluateTemplate(new TemplateIndex(loaded.template, policy)) }));
+}
+
+/** Parses a mode name: SSE_KMS, SSE-KMS, sse-kms, ... */
+export function parseMode(s: string, where: string): EncryptionModeKind {
+  const norm = s.trim().toUpperCase().replace(/-/g, '_');
+  const mode = ALL_MODES.find((m) => m === norm);
+  if (!mode) throw new InputError(`${where}: unknown encryption mode '${s}' (use SSE-S3, SSE-KMS, DSSE-KMS or SSE-C)`);
+  return mode;
+}
+
+/** Reads a policy file's JSON: { allowedModes?, allowedKmsKeyArns?, exemptLogBuckets? }. */
+export function policyFromJson(json: unknown, where: string): { allowedModes?: EncryptionModeKind[]; allowedKmsKeyArns?: string[]; exemptLogBuckets?: boolean } {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new InputError(`${where}: the policy must be a JSON object`);
+  const known = ['allowedModes', 'allowedKmsKeyArns', 'exemptLogBuckets'];
+  const unknown = Object.keys(json).filter((k) => !known.includes(k));
+  if (unknown.length > 0) throw new InputError(`${where}: unknown policy field(s) ${unknown.join(', ')} (known: ${known.join(', ')})`);
+  const p = json as Record<string, unknown>;
+  const strings = (k: string): string[] | undefined => {
+    if (p[k] === undefined) return undefined;
+    if (!Array.isArray(p[k]) || !(p[k] as unknown[]).every((x) => typeof x === 'string')) throw new InputError(`${where}: ${k} must be an array of strings`);
+    return p[k] as string[];
+  };
+  if (p.exemptLogBuckets !== undefined && typeof p.exemptLogBuckets !== 'boolean') throw new InputError(`${where}: exemptLogBuckets must be true or false`);
+  return {
+    allowedModes: strings('allowedModes')?.map((m) => parseMode(m, `${where}: allowedModes`)),
+    allowedKmsKeyArns: strings('allowedKmsKeyArns'),
+    exemptLogBuckets: p.exemptLogBuckets as boolean | undefined,
+  };
+}

@@ -1,0 +1,133 @@
+import * as fs from 'fs';
+import { checkTemplates, parseMode, policyFromJson } from './check';
+import { InputError, loadInputs } from './load';
+import { formatJson, formatJunit, formatSarif, formatText } from './report';
+import { isFailure } from '../nag/engine/evaluate';
+import { EncryptionModeKind } from '../secure-bucket/encryption-mode';
+import { toEnginePolicy } from '../nag/s3-encryption-checks';
+
+/** Where the command writes. */
+export interface CliIo {
+  readonly stdout: { write(s: string): unknown };
+  readonly stderr: { write(s: string): unknown };
+}
+
+export const USAGE = `Usage: cdk-secure-bucket check <cdk.out directory | template.json | template.yaml ...> [options]
+
+Checks that every S3 bucket in the templates meets the encryption policy.
+
+Options:
+  --allowed-modes <m,...>     modes buckets may use: SSE-S3, SSE-KMS, DSSE-KMS, SSE-C (default: all)
+  --allowed-kms-key <arn>     a KMS key KMS-mode buckets may use (repeatable; default: any customer-managed key)
+  --policy <file.json>        the policy as JSON: {"allowedModes": [...], "allowedKmsKeyArns": [...], "exemptLogBuckets": true}
+  --no-exempt-log-buckets     hold access-log and CloudTrail log buckets to the policy like any bucket
+  --format <text|json|sarif|junit>   output format (default: text)
+  --output <file>             write the report to a file instead of stdout
+  -h, --help                  show this help
+
+Exit status: 0 compliant, 1 findings, 2 bad input.
+`;
+
+const FORMATS = ['text', 'json', 'sarif', 'junit'];
+
+/**
+ * Runs the command. Returns the exit code: 0 compliant, 1 findings, 2 bad input.
+ */
+export async function main(argv: string[], io: CliIo = process): Promise<number> {
+  try {
+    return run(argv, io);
+  } catch (e) {
+    if (e instanceof InputError) {
+      io.stderr.write(`cdk-secure-bucket: ${e.message}\n`);
+      return 2;
+    }
+    io.stderr.write(`cdk-secure-bucket: internal error: ${(e as Error).stack ?? e}\n`);
+    return 2;
+  }
+}
+
+function run(argv: string[], io: CliIo): number {
+  const args = [...argv];
+  if (args.length === 0 || args[0] === '-h' || args[0] === '--help') {
+    (args.length === 0 ? io.stderr : io.stdout).write(USAGE);
+    return args.length === 0 ? 2 : 0;
+  }
+  const command = args.shift()!;
+  if (command !== 'check') throw new InputError(`unknown command '${command}' (the only command is 'check'; see --help)`);
+
+  const inputs: string[] = [];
+  let format = 'text';
+  let output: string | undefined;
+  let modes: EncryptionModeKind[] | undefined;
+  let keys: string[] | undefined;
+  let exempt: boolean | undefined;
+  let filePolicy: ReturnType<typeof policyFromJson> = {};
+  const value = (opt: string): string => {
+    const v = args.shift();
+    if (v === undefined || v.startsWith('--')) throw new InputError(`${opt} needs a value`);
+    return v;
+  };
+  while (args.length > 0) {
+    const raw = args.shift()!;
+    const eq = raw.startsWith('--') ? raw.indexOf('=') : -1;
+    const arg = eq > 0 ? raw.slice(0, eq) : raw;
+    if (eq > 0) args.unshift(raw.slice(eq + 1));
+    switch (arg) {
+      case '-h': case '--help': io.stdout.write(USAGE); return 0;
+      case '--format': format = value(arg); if (!FORMATS.includes(format)) throw new InputError(`--format: unknown format '${format}' (use ${FORMATS.join(', ')})`); break;
+      case '--output': case '-o': output = value(arg); break;
+      case '--allowed-modes': case '--allowed-mode':
+        modes = [...(modes ?? []), ...value(arg).split(',').filter((s) => s.trim() !== '').map((m) => parseMode(m, arg))]; break;
+      case '--allowed-kms-key': case '--allowed-kms-key-arn': keys = [...(keys ?? []), value(arg)]; break;
+      case '--no-exempt-log-buckets': exempt = false; break;
+      case '--policy': {
+        const file = value(arg);
+        let text: string;
+        try {
+          text = fs.readFileSync(file, 'utf8');
+        } catch (e) {
+          throw new InputError(`--policy ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        }
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch (e) {
+          throw new InputError(`--policy ${file}: not valid JSON (${(e as Error).message})`);
+        }
+        filePolicy = policyFromJson(json, `--policy ${file}`);
+        break;
+      }
+      default:
+        if (arg.startsWith('-')) throw new InputError(`unknown option '${arg}' (see --help)`);
+        inputs.push(arg);
+    }
+  }
+  if (inputs.length === 0) throw new InputError('no input: pass a cdk.out directory or template files');
+
+  let policy;
+  try {
+    policy = toEnginePolicy({
+      allowedModes: modes ?? filePolicy.allowedModes,
+      allowedKmsKeyArns: keys ?? filePolicy.allowedKmsKeyArns,
+      exemptLogBuckets: exempt ?? filePolicy.exemptLogBuckets,
+    });
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+  const templates = loadInputs(inputs);
+  if (templates.length === 0) throw new InputError(`${inputs.join(', ')}: no stack templates found`);
+  const results = checkTemplates(templates, policy);
+  const report = format === 'json' ? formatJson(results, policy)
+    : format === 'sarif' ? formatSarif(results)
+      : format === 'junit' ? formatJunit(results) : formatText(results);
+  if (output) {
+    try {
+      fs.writeFileSync(output, report);
+    } catch (e) {
+      throw new InputError(`--output ${output}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  } else {
+    io.stdout.write(report);
+  }
+  return results.some((r) => r.results.some(isFailure)) ? 1 : 0;
+}

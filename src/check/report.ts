@@ -1,0 +1,142 @@
+import * as path from 'path';
+import { LoadedTemplate } from './load';
+import { Finding, isFailure } from '../nag/engine/evaluate';
+import { EnginePolicy } from '../nag/engine/template-index';
+import { ALL_RULES } from '../nag/rules';
+import { ruleId } from '../nag/engine/rule';
+
+/** The results of one template. */
+export interface TemplateResult {
+  readonly loaded: LoadedTemplate;
+  /** Every applicable (rule, resource) result. */
+  readonly results: Finding[];
+}
+
+export const TOOL_NAME = 'cdk-secure-bucket';
+const INFO_URI = 'https://github.com/cdk-secure-bucket/cdk-secure-bucket#checking-encryption-in-a-pipeline';
+
+function cdkPath(t: LoadedTemplate, logicalId: string): string | undefined {
+  const p = t.template.Resources?.[logicalId]?.Metadata?.['aws:cdk:path'];
+  return typeof p === 'string' ? p : undefined;
+}
+
+function message(f: Finding): string {
+  return f.detail ? `${f.finding} ${f.detail[0].toUpperCase()}${f.detail.slice(1)}.` : f.finding;
+}
+
+/** Terminal text: grouped by stack, then resource, each finding with its fix. */
+export function formatText(results: TemplateResult[]): string {
+  const lines: string[] = [];
+  let failures = 0; let resources = 0; let stacks = 0;
+  for (const { loaded, results: rs } of results) {
+    const failed = rs.filter(isFailure);
+    if (failed.length === 0) continue;
+    stacks++;
+    lines.push(`${loaded.stack}  (${loaded.file})`);
+    const byResource = new Map<string, Finding[]>();
+    for (const f of failed) byResource.set(f.logicalId, [...(byResource.get(f.logicalId) ?? []), f]);
+    for (const [logicalId, fs] of byResource) {
+      resources++;
+      const p = cdkPath(loaded, logicalId);
+      lines.push(`  ${logicalId} (${fs[0].resourceType})${p ? `  ${p}` : ''}`);
+      for (const f of fs) {
+        failures++;
+        lines.push(`    ✗ ${f.ruleId}${f.status === 'UNKNOWN' ? ' [Unresolved]' : ''}: ${f.finding}`);
+        if (f.detail) lines.push(`      ${f.detail}`);
+        lines.push(`      Fix: ${f.fix}`);
+      }
+    }
+    lines.push('');
+  }
+  const buckets = results.reduce((n, r) => n + new Set(r.results.map((f) => f.logicalId)).size, 0);
+  lines.push(failures === 0
+    ? `✓ ${results.length} template(s), ${buckets} bucket(s) checked: compliant.`
+    : `✗ ${failures} finding(s) on ${resources} resource(s) in ${stacks} of ${results.length} template(s) (${buckets} bucket(s) checked).`);
+  return lines.join('\n') + '\n';
+}
+
+/** Machine-readable JSON. */
+export function formatJson(results: TemplateResult[], policy: EnginePolicy): string {
+  const findings = results.flatMap(({ loaded, results: rs }) => rs.filter(isFailure).map((f) => ({
+    stack: loaded.stack, file: loaded.file, logicalId: f.logicalId, resourceType: f.resourceType, cdkPath: cdkPath(loaded, f.logicalId),
+    ruleId: f.ruleId, status: f.status, finding: f.finding, detail: f.detail, fix: f.fix,
+  })));
+  return JSON.stringify({
+    tool: TOOL_NAME,
+    policy,
+    compliant: findings.length === 0,
+    templates: results.map((r) => ({ stack: r.loaded.stack, file: r.loaded.file, results: r.results.length, findings: r.results.filter(isFailure).length })),
+    findings,
+  }, null, 2) + '\n';
+}
+
+function lineOf(t: LoadedTemplate, logicalId: string): number {
+  const escaped = logicalId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const m = new RegExp(`^\\s*"?${escaped}"?\\s*:`, 'm').exec(t.text);
+  return m ? t.text.slice(0, m.index + m[0].length - m[0].trimStart().length).split('\n').length : 1;
+}
+
+function uri(file: string): string {
+  const rel = path.relative(process.cwd(), path.resolve(file));
+  return (rel.startsWith('..') ? path.resolve(file) : rel).split(path.sep).join('/');
+}
+
+/** SARIF 2.1.0, for code-scanning uploads. */
+export function formatSarif(results: TemplateResult[]): string {
+  const rules = ALL_RULES.map((r) => ({
+    id: ruleId(r),
+    name: r.name,
+    shortDescription: { text: r.finding },
+    fullDescription: { text: r.finding },
+    help: { text: `Fix: ${r.fix}` },
+    defaultConfiguration: { level: 'error' },
+  }));
+  const index = new Map(rules.map((r, i) => [r.id, i]));
+  const sarifResults = results.flatMap(({ loaded, results: rs }) => rs.filter(isFailure).map((f) => ({
+    ruleId: f.ruleId,
+    ruleIndex: index.get(f.ruleId),
+    level: 'error',
+    message: { text: `${loaded.stack}/${f.logicalId}: ${message(f)} Fix: ${f.fix}` },
+    locations: [{
+      physicalLocation: { artifactLocation: { uri: uri(loaded.file) }, region: { startLine: lineOf(loaded, f.logicalId) } },
+      logicalLocations: [{ name: f.logicalId, fullyQualifiedName: `${loaded.stack}/${f.logicalId}`, kind: 'resource' }],
+    }],
+    partialFingerprints: { resource: `${loaded.stack}/${f.logicalId}/${f.ruleId}` },
+    properties: { status: f.status, resourceType: f.resourceType, ...(cdkPath(loaded, f.logicalId) ? { cdkPath: cdkPath(loaded, f.logicalId) } : {}) },
+  })));
+  return JSON.stringify({
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{
+      tool: { driver: { name: TOOL_NAME, informationUri: INFO_URI, rules } },
+      results: sarifResults,
+    }],
+  }, null, 2) + '\n';
+}
+
+function xml(s: string): string {
+  return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' }[c]!));
+}
+
+/** JUnit XML: a suite per template, a test case per (bucket, rule). */
+export function formatJunit(results: TemplateResult[]): string {
+  const total = results.reduce((n, r) => n + r.results.length, 0);
+  const failures = results.reduce((n, r) => n + r.results.filter(isFailure).length, 0);
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="${TOOL_NAME} check" tests="${total}" failures="${failures}">`];
+  for (const { loaded, results: rs } of results) {
+    out.push(`  <testsuite name="${xml(loaded.stack)}" file="${xml(loaded.file)}" tests="${rs.length}" failures="${rs.filter(isFailure).length}">`);
+    for (const f of rs) {
+      const name = `${f.logicalId} ${f.ruleId}`;
+      if (!isFailure(f)) {
+        out.push(`    <testcase classname="${xml(loaded.stack)}" name="${xml(name)}"/>`);
+      } else {
+        out.push(`    <testcase classname="${xml(loaded.stack)}" name="${xml(name)}">`);
+        out.push(`      <failure type="${f.status}" message="${xml(message(f))}">${xml(`Fix: ${f.fix}`)}</failure>`);
+        out.push('    </testcase>');
+      }
+    }
+    out.push('  </testsuite>');
+  }
+  out.push('</testsuites>');
+  return out.join('\n') + '\n';
+}

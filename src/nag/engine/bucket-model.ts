@@ -1,0 +1,133 @@
+import { SSE_C_KEY, SSE_KEY, Verdict, probe } from './policy-statements';
+import { CfnResourceView, TemplateIndex } from './template-index';
+import { asList, resolveBool, show } from './values';
+import { EncryptionModeKind } from '../../secure-bucket/encryption-mode';
+
+/** The S3 algorithm names of the modes with a default encryption of their own. */
+export const ALGORITHM: Record<string, string> = {
+  AES256: 'AES256',
+  SSE_KMS: 'aws:kms',
+  DSSE_KMS: 'aws:kms:dsse',
+};
+
+/** What a bucket's default encryption says, resolved. */
+export interface BucketEncryption {
+  /** Why the default encryption cannot be read, if it cannot. */
+  readonly unresolved?: string;
+  /** Whether a default encryption rule is present. */
+  readonly present: boolean;
+  readonly algorithm?: string;
+  /** `KMSMasterKeyID` as given (unresolved form kept for messages). */
+  readonly kmsKeyId?: unknown;
+  readonly bucketKeyEnabled?: { ok: boolean; value: boolean; reason: string };
+  /** Upper-case BlockedEncryptionTypes; undefined when not set. */
+  readonly blockedTypes?: string[];
+  /** The mode the bucket is configured for. */
+  readonly mode?: EncryptionModeKind;
+}
+
+/** Reads the default encryption of a bucket and infers its mode (memoised per template). */
+export function bucketEncryption(bucket: CfnResourceView, index: TemplateIndex): BucketEncryption {
+  return index.memo(`enc:${bucket.logicalId}`, () => readEncryption(bucket, index));
+}
+
+function readEncryption(bucket: CfnResourceView, index: TemplateIndex): BucketEncryption {
+  if (bucket.unresolvable) return { present: false, unresolved: bucket.unresolvable };
+  const be = bucket.properties.BucketEncryption as any;
+  const rules = asList(be?.ServerSideEncryptionConfiguration);
+  if (be === undefined || rules.length === 0) return { present: false };
+  if (rules.length > 1) return { present: true, unresolved: `BucketEncryption has ${rules.length} rules; S3 accepts one` };
+  const rule = rules[0] as any;
+  const dflt = rule?.ServerSideEncryptionByDefault;
+  if (dflt === undefined) return { present: false };
+  const alg = index.str(dflt.SSEAlgorithm);
+  if (!alg.ok) return { present: true, unresolved: `SSEAlgorithm ${show(dflt.SSEAlgorithm)}: ${alg.reason}` };
+  let blockedTypes: string[] | undefined;
+  if (rule.BlockedEncryptionTypes !== undefined) {
+    blockedTypes = [];
+    for (const t of asList(rule.BlockedEncryptionTypes?.EncryptionType)) {
+      const r = index.str(t);
+      if (!r.ok) return { present: true, unresolved: `BlockedEncryptionTypes ${show(t)}: ${r.reason}` };
+      blockedTypes.push(r.value.toUpperCase());
+    }
+  }
+  const algorithm = alg.value;
+  let mode: EncryptionModeKind | undefined;
+  if (algorithm === ALGORITHM.SSE_KMS) mode = EncryptionModeKind.SSE_KMS;
+  else if (algorithm === ALGORITHM.DSSE_KMS) mode = EncryptionModeKind.DSSE_KMS;
+  else if (algorithm === ALGORITHM.AES256) mode = requiresSseC(bucket, index) ? EncryptionModeKind.SSE_C : EncryptionModeKind.SSE_S3;
+  return {
+    present: true,
+    algorithm,
+    kmsKeyId: dflt.KMSMasterKeyID,
+    bucketKeyEnabled: resolveBool(rule.BucketKeyEnabled, index),
+    blockedTypes,
+    mode,
+  };
+}
+
+/** SSE-C mode: the bucket policy refuses uploads that do not carry the SSE-C algorithm header. */
+function requiresSseC(bucket: CfnResourceView, index: TemplateIndex): boolean {
+  const { statements } = index.denyStatementsOf(bucket);
+  const objects = index.bucketArns(bucket).map((a) => `${a}/probe-object`);
+  const plain = probe(statements, 's3:PutObject', objects, {});
+  const withSseC = probe(statements, 's3:PutObject', objects, { [SSE_C_KEY]: 'AES256' });
+  const sseS3 = probe(statements, 's3:PutObject', objects, { [SSE_KEY]: 'AES256' });
+  return plain.verdict === Verdict.DENIES && sseS3.verdict === Verdict.DENIES && withSseC.verdict === Verdict.DOES_NOT_DENY;
+}
+
+/** Human name of a mode. */
+export function modeName(mode: EncryptionModeKind): string {
+  switch (mode) {
+    case EncryptionModeKind.SSE_S3: return 'SSE-S3';
+    case EncryptionModeKind.SSE_KMS: return 'SSE-KMS';
+    case EncryptionModeKind.DSSE_KMS: return 'DSSE-KMS';
+    case EncryptionModeKind.SSE_C: return 'SSE-C';
+  }
+  return String(mode);
+}
+
+export function isKmsMode(mode: EncryptionModeKind | undefined): boolean {
+  return mode === EncryptionModeKind.SSE_KMS || mode === EncryptionModeKind.DSSE_KMS;
+}
+
+/** The role a bucket plays for an AWS service, which constrains its encryption. */
+export enum LogBucketRole { NONE = 'NONE', ACCESS_LOG_DESTINATION = 'ACCESS_LOG_DESTINATION', TRAIL_LOG_BUCKET = 'TRAIL_LOG_BUCKET' }
+
+/** The service role of a bucket, or NONE (always NONE when the policy turns log-bucket treatment off). */
+export function logBucketRole(bucket: CfnResourceView, index: TemplateIndex): LogBucketRole {
+  if (!index.policy.exemptLogBuckets) return LogBucketRole.NONE;
+  return index.memo(`role:${bucket.logicalId}`, () => {
+    if (index.trailsLoggingTo(bucket).length > 0) return LogBucketRole.TRAIL_LOG_BUCKET;
+    if (index.isAccessLogDestination(bucket)) return LogBucketRole.ACCESS_LOG_DESTINATION;
+    return LogBucketRole.NONE;
+  });
+}
+
+/** Where a bucket's KMS key lives. */
+export interface KeyRef {
+  /** The AWS::KMS::Key of this template, if the key is one. */
+  readonly key?: CfnResourceView;
+  /** The literal key ARN / id / alias, if the key is outside the template. */
+  readonly external?: string;
+  /** Whether the key is an AWS managed key (absent key id, or alias/aws/...). */
+  readonly awsManaged: boolean;
+  /** Why the key cannot be resolved, if it cannot. */
+  readonly unresolved?: string;
+}
+
+/** Resolves a KMS key reference (`KMSMasterKeyID`, `KMSKeyId`, ...) against the template. */
+export function resolveKey(v: unknown, index: TemplateIndex): KeyRef {
+  if (v === undefined) return { awsManaged: true };
+  const r = index.str(v);
+  if (!r.ok) return { awsManaged: false, unresolved: `the KMS key ${show(v)}: ${r.reason}` };
+  const m = /^\$\{([^.}]+)(?:\.(Arn|KeyId))?\}$/.exec(r.value);
+  if (m) {
+    const res = index.resources.get(m[1]);
+    if (res?.type === 'AWS::KMS::Key') return { key: res, awsManaged: false };
+    if (res?.type === 'AWS::KMS::Alias') return resolveKey(res.properties.TargetKeyId, index);
+    return { awsManaged: false, unresolved: `the KMS key ${r.value} is a ${res?.type ?? 'value'}, not an AWS::KMS::Key` };
+  }
+  if (/(^|:)alias\/aws\//.test(r.value)) return { awsManaged: true, external: r.value };
+  return { awsManaged: false, external: r.value };
+}

@@ -1,0 +1,140 @@
+import { DenyStatement, denyStatements } from './policy-statements';
+import { Resolved, ResolveScope, asList, canonArn, resolveString } from './values';
+import { EncryptionModeKind } from '../../secure-bucket/encryption-mode';
+
+/** A CloudFormation resource, properties resolved as far as possible. */
+export interface CfnResourceView {
+  readonly logicalId: string;
+  readonly type: string;
+  readonly properties: Record<string, unknown>;
+  /** Why the properties could not be resolved at all (the rule then reports UNKNOWN). */
+  readonly unresolvable?: string;
+}
+
+/** The encryption policy the rules check against (engine form, defaults applied). */
+export interface EnginePolicy {
+  readonly allowedModes: EncryptionModeKind[];
+  /** Undefined: any customer-managed key. */
+  readonly allowedKmsKeyArns?: string[];
+  /** Whether access-log destinations and CloudTrail log buckets get their service-imposed treatment. */
+  readonly exemptLogBuckets: boolean;
+}
+
+export const ALL_MODES: EncryptionModeKind[] = [
+  EncryptionModeKind.SSE_S3, EncryptionModeKind.SSE_KMS, EncryptionModeKind.DSSE_KMS, EncryptionModeKind.SSE_C,
+];
+
+export const DEFAULT_POLICY: EnginePolicy = { allowedModes: ALL_MODES, exemptLogBuckets: true };
+
+/**
+ * One template, indexed for the rules: resources by logical id and type,
+ * bucket policies by bucket, and the roles buckets play (access-log
+ * destination, CloudTrail log bucket).
+ */
+export class TemplateIndex implements ResolveScope {
+  public readonly resources = new Map<string, CfnResourceView>();
+  private readonly parameters: Set<string>;
+  private policiesByBucket?: Map<string, CfnResourceView[]>;
+  private unresolvedPolicies?: Array<{ policy: CfnResourceView; reason: string }>;
+  private readonly analyses = new Map<string, unknown>();
+
+  constructor(template: unknown, public readonly policy: EnginePolicy = DEFAULT_POLICY) {
+    const t = (template ?? {}) as Record<string, any>;
+    this.parameters = new Set(Object.keys(t.Parameters ?? {}));
+    for (const [logicalId, r] of Object.entries((t.Resources ?? {}) as Record<string, any>)) {
+      if (r === null || typeof r !== 'object') continue;
+      this.resources.set(logicalId, {
+        logicalId,
+        type: String(r.Type),
+        properties: (r.Properties ?? {}) as Record<string, unknown>,
+        unresolvable: r.unresolvable,
+      });
+    }
+  }
+
+  public hasResource(id: string): boolean { return this.resources.has(id); }
+  public hasParameter(id: string): boolean { return this.parameters.has(id); }
+  public str(v: unknown): Resolved { return resolveString(v, this); }
+
+  public ofType(type: string): CfnResourceView[] {
+    return [...this.resources.values()].filter((r) => r.type === type);
+  }
+
+  /** Memoises a per-template computation (rules are pure; the index is per run). */
+  public memo<T>(key: string, compute: () => T): T {
+    if (!this.analyses.has(key)) this.analyses.set(key, compute());
+    return this.analyses.get(key) as T;
+  }
+
+  /** The names a bucket is referred to by: `${Id}` (Ref) and its literal BucketName. */
+  public bucketNames(bucket: CfnResourceView): string[] {
+    const names = [`\${${bucket.logicalId}}`];
+    const n = this.str(bucket.properties.BucketName);
+    if (n.ok) names.push(n.value);
+    return names;
+  }
+
+  /** The canonical ARNs of a bucket. */
+  public bucketArns(bucket: CfnResourceView): string[] {
+    return [`\${${bucket.logicalId}.Arn}`, ...this.bucketNames(bucket).map((n) => canonArn(`arn:aws:s3:::${n}`))];
+  }
+
+  /** The AWS::S3::BucketPolicy resources attached to `bucket`, and those whose bucket cannot be resolved. */
+  public policiesOf(bucket: CfnResourceView): { policies: CfnResourceView[]; unresolved: Array<{ policy: CfnResourceView; reason: string }> } {
+    if (!this.policiesByBucket) {
+      this.policiesByBucket = new Map();
+      this.unresolvedPolicies = [];
+      for (const p of this.ofType('AWS::S3::BucketPolicy')) {
+        const b = this.str(p.properties.Bucket);
+        if (!b.ok || p.unresolvable) {
+          this.unresolvedPolicies.push({ policy: p, reason: p.unresolvable ?? b.reason });
+          continue;
+        }
+        const list = this.policiesByBucket.get(b.value) ?? [];
+        list.push(p);
+        this.policiesByBucket.set(b.value, list);
+      }
+    }
+    const policies = this.bucketNames(bucket).flatMap((n) => this.policiesByBucket!.get(n) ?? []);
+    return { policies: [...new Set(policies)], unresolved: this.unresolvedPolicies! };
+  }
+
+  /** The Deny-all-principals statements of every policy attached to `bucket`. */
+  public denyStatementsOf(bucket: CfnResourceView): { statements: DenyStatement[]; unresolved?: string } {
+    const { policies, unresolved } = this.policiesOf(bucket);
+    const statements = policies.flatMap((p) => denyStatements(p.properties.PolicyDocument, this));
+    const reason = unresolved.length > 0
+      ? `the bucket of policy ${unresolved[0].policy.logicalId} cannot be resolved (${unresolved[0].reason})` : undefined;
+    return { statements, unresolved: reason };
+  }
+
+  /** Whether another bucket of this template delivers its server access logs to `bucket`. */
+  public isAccessLogDestination(bucket: CfnResourceView): boolean {
+    const names = this.bucketNames(bucket);
+    return this.ofType('AWS::S3::Bucket').some((b) => {
+      const d = this.str((b.properties.LoggingConfiguration as any)?.DestinationBucketName);
+      return b !== bucket && d.ok && names.includes(d.value);
+    });
+  }
+
+  /** The trails of this template that write their log files to `bucket`. */
+  public trailsLoggingTo(bucket: CfnResourceView): CfnResourceView[] {
+    const names = this.bucketNames(bucket);
+    return this.ofType('AWS::CloudTrail::Trail').filter((t) => {
+      const d = this.str(t.properties.S3BucketName);
+      return d.ok && names.includes(d.value);
+    });
+  }
+}
+
+/** The list values of a property, resolved; unresolved entries are reported. */
+export function resolvedList(index: TemplateIndex, v: unknown): { values: string[]; unresolved?: string } {
+  const values: string[] = [];
+  let unresolved: string | undefined;
+  for (const item of asList(v)) {
+    const r = index.str(item);
+    if (r.ok) values.push(r.value);
+    else unresolved = unresolved ?? r.reason;
+  }
+  return { values, unresolved };
+}

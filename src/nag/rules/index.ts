@@ -1,0 +1,16 @@
+import * as s3 from './s3';
+import { EncryptionRule } from '../engine/rule';
+
+export { s3 };
+
+/** Every rule of the S3Encryption pack, in evaluation order. */
+export const ALL_RULES: readonly EncryptionRule[] = [
+  s3.S3DefaultEncryptionMode,
+  s3.S3KmsCustomerManagedKey,
+  s3.S3KmsBucketKeyEnabled,
+  s3.S3KmsKeyRotation,
+  s3.S3EncryptionEnforcementPolicy,
+  s3.S3SseCBlocked,
+  s3.S3TlsOnly,
+  s3.S3KmsDataEventsTrail,
+];

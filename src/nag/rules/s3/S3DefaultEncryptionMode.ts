@@ -1,0 +1,34 @@
+import { LogBucketRole, bucketEncryption, logBucketRole, modeName } from '../../engine/bucket-model';
+import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
+import { EncryptionModeKind } from '../../../secure-bucket/encryption-mode';
+
+/**
+ * Default encryption is configured and its mode is one the policy allows.
+ * Log buckets are held to what their service supports instead: S3 server
+ * access logs need SSE-S3, CloudTrail log files SSE-S3 or SSE-KMS.
+ */
+export const S3DefaultEncryptionMode: EncryptionRule = {
+  name: 'S3DefaultEncryptionMode',
+  finding: 'The S3 bucket has no default encryption, or its mode is not allowed by the encryption policy.',
+  fix: 'Configure default encryption (BucketEncryption.ServerSideEncryptionConfiguration) with an allowed mode, e.g. new SecureBucket(this, id, { mode: EncryptionMode.sseKms() }).',
+  evaluate(bucket, index): RuleResult {
+    if (bucket.type !== 'AWS::S3::Bucket') return notApplicable();
+    const enc = bucketEncryption(bucket, index);
+    if (enc.unresolved) return cannotResolve(enc.unresolved);
+    if (!enc.present) return nonCompliant('no default encryption is configured');
+    if (enc.mode === undefined) return nonCompliant(`default encryption algorithm '${enc.algorithm}' is not SSE-S3, SSE-KMS or DSSE-KMS`);
+    const role = logBucketRole(bucket, index);
+    if (role === LogBucketRole.ACCESS_LOG_DESTINATION) {
+      return enc.mode === EncryptionModeKind.SSE_S3 ? compliant()
+        : nonCompliant(`the bucket receives S3 server access logs, which S3 delivers only to SSE-S3 buckets, but it uses ${modeName(enc.mode)}`);
+    }
+    if (role === LogBucketRole.TRAIL_LOG_BUCKET) {
+      return enc.mode === EncryptionModeKind.SSE_S3 || enc.mode === EncryptionModeKind.SSE_KMS ? compliant()
+        : nonCompliant(`the bucket receives CloudTrail log files, which need SSE-S3 or SSE-KMS, but it uses ${modeName(enc.mode)}`);
+    }
+    if (!index.policy.allowedModes.includes(enc.mode)) {
+      return nonCompliant(`the bucket uses ${modeName(enc.mode)}; the policy allows ${index.policy.allowedModes.map(modeName).join(', ')}`);
+    }
+    return compliant();
+  },
+};

@@ -1,0 +1,34 @@
+import { bucketEncryption, isKmsMode, resolveKey } from '../../engine/bucket-model';
+import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
+import { show } from '../../engine/values';
+
+/**
+ * A KMS-mode bucket encrypts with a customer-managed key, and with one of
+ * the policy's allowed keys when the policy names any.
+ */
+export const S3KmsCustomerManagedKey: EncryptionRule = {
+  name: 'S3KmsCustomerManagedKey',
+  finding: 'The KMS-encrypted S3 bucket does not use a customer-managed KMS key from the allowed set.',
+  fix: 'Set KMSMasterKeyID to a customer-managed key (a kms.Key of the app, or one named in allowedKmsKeyArns); never the AWS managed aws/s3 key.',
+  evaluate(bucket, index): RuleResult {
+    if (bucket.type !== 'AWS::S3::Bucket') return notApplicable();
+    const enc = bucketEncryption(bucket, index);
+    if (enc.unresolved) return cannotResolve(enc.unresolved);
+    if (!isKmsMode(enc.mode)) return notApplicable();
+    const key = resolveKey(enc.kmsKeyId, index);
+    if (key.unresolved) return cannotResolve(key.unresolved);
+    if (key.awsManaged) {
+      return nonCompliant(key.external ? `the bucket uses the AWS managed key ${key.external}` : 'KMSMasterKeyID is not set, so S3 uses the AWS managed key aws/s3');
+    }
+    const allowed = index.policy.allowedKmsKeyArns;
+    if (allowed !== undefined) {
+      if (key.external !== undefined && allowed.includes(key.external)) return compliant();
+      const which = key.key ? `the key ${key.key.logicalId} created in this template` : `the key ${show(key.external)}`;
+      return nonCompliant(`the bucket uses ${which}; the policy allows only ${allowed.join(', ')}`);
+    }
+    if (key.external !== undefined) {
+      return cannotResolve(`the KMS key ${key.external} is defined outside this template, so it cannot be confirmed to be customer-managed (name it in allowedKmsKeyArns)`);
+    }
+    return compliant();
+  },
+};
