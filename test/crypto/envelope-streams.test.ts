@@ -10,7 +10,7 @@ import { PassThrough, Readable } from 'node:stream';
 import * as fc from 'fast-check';
 import { chunkedReadable, collect } from './envelope-helpers';
 import {
-  EnvelopeCipher, RawAesKeyring, TamperedCiphertextError, TruncatedCiphertextError, WrongKeyError,
+  EnvelopeCipher, InvalidArgumentError, RawAesKeyring, TamperedCiphertextError, TruncatedCiphertextError, WrongKeyError,
 } from '../../src/crypto';
 import { TagSplitter } from '../../src/crypto/cipher/gcm-streams';
 
@@ -171,6 +171,29 @@ describe('encryptStream', () => {
     const { stream } = await cipher.encryptStream(Readable.from(failing(), { objectMode: false }));
     const out = await collect(stream);
     expect((out.error as Error).message).toBe('disk gone');
+  });
+
+  test('a declared plaintextLength that matches encrypts normally', async () => {
+    const cipher = new EnvelopeCipher({ keyring });
+    const pt = randomBytes(200_000);
+    const { stream, metadata } = await cipher.encryptStream(chunkedReadable(pt, [65536]), { plaintextLength: pt.length });
+    const out = await collect(stream);
+    expect(out.error).toBeUndefined();
+    expect((await cipher.decrypt(out.data, metadata)).equals(pt)).toBe(true);
+  });
+
+  test.each([
+    ['longer', 200_001, /longer than the declared plaintextLength \(200000 bytes\)/],
+    ['shorter', 199_999, /ended after 199999 bytes, but plaintextLength declared 200000/],
+  ])('a stream %s than its declared plaintextLength fails and yields no valid ciphertext', async (_how, actual, message) => {
+    const cipher = new EnvelopeCipher({ keyring });
+    const pt = randomBytes(actual);
+    const { stream, metadata } = await cipher.encryptStream(chunkedReadable(pt, [65536]), { plaintextLength: 200_000 });
+    const out = await collect(stream);
+    expect(out.error).toBeInstanceOf(InvalidArgumentError);
+    expect((out.error as Error).message).toMatch(message);
+    // No tag was emitted: whatever came out does not decrypt.
+    await expect(cipher.decrypt(out.data, metadata)).rejects.toThrow();
   });
 });
 

@@ -88,7 +88,7 @@ export class EnvelopeCipher {
     const prepared = await this.prepareEncryption(freezeContext(options.context), options.plaintextLength);
     let transform: GcmEncryptTransform;
     try {
-      transform = new GcmEncryptTransform(prepared.params);
+      transform = new GcmEncryptTransform(prepared.params, options.plaintextLength);
     } finally {
       // node:crypto copied the key into the cipher context.
       prepared.params.key.fill(0);

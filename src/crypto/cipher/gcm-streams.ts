@@ -14,7 +14,7 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform, TransformCallback } from 'node:stream';
-import { TamperedCiphertextError, TruncatedCiphertextError } from '../errors';
+import { InvalidArgumentError, TamperedCiphertextError, TruncatedCiphertextError } from '../errors';
 import { ContentParams, gcmDecryptor, gcmEncryptor, GCM_MAX_PLAINTEXT_BYTES } from './content-params';
 import { GCM_TAG_LENGTH } from '../format/algorithm-suite';
 
@@ -40,7 +40,13 @@ export class GcmEncryptTransform extends Transform {
   private readonly cipher;
   private total = 0;
 
-  constructor(params: ContentParams) {
+  /**
+   * @param expectedLength the plaintext length the caller declared, if any: a
+   * stream that turns out longer or shorter fails (before the tag is emitted,
+   * so no valid ciphertext results), because keyrings such as a data-key cache
+   * budget bytes by the declared length.
+   */
+  constructor(params: ContentParams, private readonly expectedLength?: number) {
     super({ highWaterMark: CHUNK_SIZE });
     this.cipher = gcmEncryptor(params);
   }
@@ -52,6 +58,9 @@ export class GcmEncryptTransform extends Transform {
       if (this.total > GCM_MAX_PLAINTEXT_BYTES) {
         throw new RangeError('plaintext exceeds the AES-GCM limit of 2^39-256 bits');
       }
+      if (this.expectedLength !== undefined && this.total > this.expectedLength) {
+        throw new InvalidArgumentError(`plaintext stream is longer than the declared plaintextLength (${this.expectedLength} bytes)`);
+      }
       const out = this.cipher.update(buf);
       cb(null, out.length > 0 ? out : undefined);
     } catch (e) {
@@ -61,6 +70,10 @@ export class GcmEncryptTransform extends Transform {
 
   public _flush(cb: TransformCallback): void {
     try {
+      if (this.expectedLength !== undefined && this.total !== this.expectedLength) {
+        throw new InvalidArgumentError(
+          `plaintext stream ended after ${this.total} bytes, but plaintextLength declared ${this.expectedLength}`);
+      }
       const last = this.cipher.final();
       if (last.length > 0) {
         this.push(last);
