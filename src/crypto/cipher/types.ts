@@ -34,7 +34,11 @@ export interface EncryptOptions {
 }
 
 export interface EncryptStreamOptions extends EncryptOptions {
-  /** Plaintext length if known (passed to the keyring, e.g. for a caching decorator). */
+  /**
+   * Plaintext length if known (passed to the keyring, e.g. for a caching decorator).
+   * When given, a stream of any other length fails with InvalidArgumentError.
+   * @default unknown
+   */
   readonly plaintextLength?: number;
 }
 
