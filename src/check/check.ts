@@ -2,6 +2,7 @@ import { InputError, LoadedTemplate } from './load';
 import { TemplateResult } from './report';
 import { evaluateTemplate } from '../nag/engine/evaluate';
 import { ALL_MODES, EnginePolicy, TemplateIndex } from '../nag/engine/template-index';
+import { S3EncryptionPolicy } from '../nag/s3-encryption-checks';
 import { EncryptionModeKind } from '../secure-bucket/encryption-mode';
 
 /** Runs the rule engine over loaded templates. */
@@ -18,7 +19,7 @@ export function parseMode(s: string, where: string): EncryptionModeKind {
 }
 
 /** Reads a policy file's JSON: { allowedModes?, allowedKmsKeyArns?, exemptLogBuckets? }. */
-export function policyFromJson(json: unknown, where: string): { allowedModes?: EncryptionModeKind[]; allowedKmsKeyArns?: string[]; exemptLogBuckets?: boolean } {
+export function policyFromJson(json: unknown, where: string): S3EncryptionPolicy {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new InputError(`${where}: the policy must be a JSON object`);
   const known = ['allowedModes', 'allowedKmsKeyArns', 'exemptLogBuckets'];
   const unknown = Object.keys(json).filter((k) => !known.includes(k));

@@ -24,13 +24,30 @@ export interface LoadedTemplate {
 }
 
 const SCALAR_FNS: Record<string, string> = {
-  '!Ref': 'Ref', '!Condition': 'Condition', '!Base64': 'Fn::Base64', '!ImportValue': 'Fn::ImportValue', '!GetAZs': 'Fn::GetAZs',
-  '!Sub': 'Fn::Sub', '!GetAtt': 'Fn::GetAtt',
+  '!Ref': 'Ref',
+  '!Condition': 'Condition',
+  '!Base64': 'Fn::Base64',
+  '!ImportValue': 'Fn::ImportValue',
+  '!GetAZs': 'Fn::GetAZs',
+  '!Sub': 'Fn::Sub',
+  '!GetAtt': 'Fn::GetAtt',
 };
 const SEQ_FNS: Record<string, string> = {
-  '!Join': 'Fn::Join', '!Sub': 'Fn::Sub', '!GetAtt': 'Fn::GetAtt', '!Select': 'Fn::Select', '!Split': 'Fn::Split',
-  '!FindInMap': 'Fn::FindInMap', '!If': 'Fn::If', '!Equals': 'Fn::Equals', '!And': 'Fn::And', '!Or': 'Fn::Or',
-  '!Not': 'Fn::Not', '!Cidr': 'Fn::Cidr', '!GetAZs': 'Fn::GetAZs', '!ImportValue': 'Fn::ImportValue', '!Base64': 'Fn::Base64',
+  '!Join': 'Fn::Join',
+  '!Sub': 'Fn::Sub',
+  '!GetAtt': 'Fn::GetAtt',
+  '!Select': 'Fn::Select',
+  '!Split': 'Fn::Split',
+  '!FindInMap': 'Fn::FindInMap',
+  '!If': 'Fn::If',
+  '!Equals': 'Fn::Equals',
+  '!And': 'Fn::And',
+  '!Or': 'Fn::Or',
+  '!Not': 'Fn::Not',
+  '!Cidr': 'Fn::Cidr',
+  '!GetAZs': 'Fn::GetAZs',
+  '!ImportValue': 'Fn::ImportValue',
+  '!Base64': 'Fn::Base64',
 };
 const MAP_FNS: Record<string, string> = { '!Base64': 'Fn::Base64', '!ImportValue': 'Fn::ImportValue', '!Sub': 'Fn::Sub' };
 

@@ -3,8 +3,8 @@ import { checkTemplates, parseMode, policyFromJson } from './check';
 import { InputError, loadInputs } from './load';
 import { formatJson, formatJunit, formatSarif, formatText } from './report';
 import { isFailure } from '../nag/engine/evaluate';
-import { EncryptionModeKind } from '../secure-bucket/encryption-mode';
 import { toEnginePolicy } from '../nag/s3-encryption-checks';
+import { EncryptionModeKind } from '../secure-bucket/encryption-mode';
 
 /** Where the command writes. */
 export interface CliIo {

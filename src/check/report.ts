@@ -1,9 +1,9 @@
 import * as path from 'path';
 import { LoadedTemplate } from './load';
 import { Finding, isFailure } from '../nag/engine/evaluate';
+import { ruleId } from '../nag/engine/rule';
 import { EnginePolicy } from '../nag/engine/template-index';
 import { ALL_RULES } from '../nag/rules';
-import { ruleId } from '../nag/engine/rule';
 
 /** The results of one template. */
 export interface TemplateResult {
@@ -58,14 +58,27 @@ export function formatText(results: TemplateResult[]): string {
 /** Machine-readable JSON. */
 export function formatJson(results: TemplateResult[], policy: EnginePolicy): string {
   const findings = results.flatMap(({ loaded, results: rs }) => rs.filter(isFailure).map((f) => ({
-    stack: loaded.stack, file: loaded.file, logicalId: f.logicalId, resourceType: f.resourceType, cdkPath: cdkPath(loaded, f.logicalId),
-    ruleId: f.ruleId, status: f.status, finding: f.finding, detail: f.detail, fix: f.fix,
+    stack: loaded.stack,
+    file: loaded.file,
+    logicalId: f.logicalId,
+    resourceType: f.resourceType,
+    cdkPath: cdkPath(loaded, f.logicalId),
+    ruleId: f.ruleId,
+    status: f.status,
+    finding: f.finding,
+    detail: f.detail,
+    fix: f.fix,
   })));
   return JSON.stringify({
     tool: TOOL_NAME,
     policy,
     compliant: findings.length === 0,
-    templates: results.map((r) => ({ stack: r.loaded.stack, file: r.loaded.file, results: r.results.length, findings: r.results.filter(isFailure).length })),
+    templates: results.map((r) => ({
+      stack: r.loaded.stack,
+      file: r.loaded.file,
+      results: r.results.length,
+      findings: r.results.filter(isFailure).length,
+    })),
     findings,
   }, null, 2) + '\n';
 }
@@ -102,7 +115,11 @@ export function formatSarif(results: TemplateResult[]): string {
       logicalLocations: [{ name: f.logicalId, fullyQualifiedName: `${loaded.stack}/${f.logicalId}`, kind: 'resource' }],
     }],
     partialFingerprints: { resource: `${loaded.stack}/${f.logicalId}/${f.ruleId}` },
-    properties: { status: f.status, resourceType: f.resourceType, ...(cdkPath(loaded, f.logicalId) ? { cdkPath: cdkPath(loaded, f.logicalId) } : {}) },
+    properties: {
+      status: f.status,
+      resourceType: f.resourceType,
+      ...(cdkPath(loaded, f.logicalId) ? { cdkPath: cdkPath(loaded, f.logicalId) } : {}),
+    },
   })));
   return JSON.stringify({
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',

@@ -30,7 +30,8 @@ export interface S3EncryptionPolicy {
    * Whether log buckets are held to what their AWS service supports instead
    * of `allowedModes`: a destination of S3 server access logs must use
    * SSE-S3 (the only encryption log delivery supports), a CloudTrail log
-   * bucket SSE-S3 or SSE-KMS; neither needs an enforcement bucket policy
+   * bucket SSE-S3 or SSE-KMS with any customer-managed key (not only
+   * `allowedKmsKeyArns`); neither needs an enforcement bucket policy
    * (only the service writes them), a trail's log bucket needs no data
    * events of its own (recording them would loop) nor an SSE-C block.
    * The roles are recognised from the template (another bucket's
@@ -150,7 +151,11 @@ export function toEnginePolicy(p: S3EncryptionPolicy): EnginePolicy {
     if (!ALL_MODES.includes(m)) throw new Error(`S3EncryptionPolicy.allowedModes: unknown mode '${m}'. Fix: use ${ALL_MODES.join(', ')}`);
   }
   if (modes.length === 0) throw new Error('S3EncryptionPolicy.allowedModes: is empty, so no bucket could pass. Fix: omit it to allow every mode, or name at least one');
-  return { allowedModes: [...modes], allowedKmsKeyArns: p.allowedKmsKeyArns ? [...p.allowedKmsKeyArns] : undefined, exemptLogBuckets: p.exemptLogBuckets ?? true };
+  return {
+    allowedModes: [...modes],
+    allowedKmsKeyArns: p.allowedKmsKeyArns ? [...p.allowedKmsKeyArns] : undefined,
+    exemptLogBuckets: p.exemptLogBuckets ?? true,
+  };
 }
 
 function capitalise(s: string): string {

@@ -35,8 +35,14 @@ export function evaluateTemplate(index: TemplateIndex, rules: readonly Encryptio
       const r = runRule(rule, resource, index);
       if (r.status !== RuleStatus.NOT_APPLICABLE) {
         out.push({
-          ruleId: ruleId(rule), ruleName: rule.name, logicalId: resource.logicalId, resourceType: resource.type,
-          status: r.status, finding: rule.finding, detail: r.message, fix: rule.fix,
+          ruleId: ruleId(rule),
+          ruleName: rule.name,
+          logicalId: resource.logicalId,
+          resourceType: resource.type,
+          status: r.status,
+          finding: rule.finding,
+          detail: r.message,
+          fix: rule.fix,
         });
       }
     }

@@ -1,6 +1,6 @@
+import { EncryptionModeKind } from '../../../secure-bucket/encryption-mode';
 import { LogBucketRole, bucketEncryption, logBucketRole, modeName } from '../../engine/bucket-model';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
-import { EncryptionModeKind } from '../../../secure-bucket/encryption-mode';
 
 /**
  * Default encryption is configured and its mode is one the policy allows.

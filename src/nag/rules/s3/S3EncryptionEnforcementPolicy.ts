@@ -1,7 +1,7 @@
+import { EncryptionModeKind } from '../../../secure-bucket/encryption-mode';
 import { ALGORITHM, LogBucketRole, bucketEncryption, logBucketRole, modeName } from '../../engine/bucket-model';
 import { ProbeRequest, SSE_C_KEY, SSE_KEY, SSE_KMS_KEY_ID_KEY, Verdict, probe, showRequest } from '../../engine/policy-statements';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
-import { EncryptionModeKind } from '../../../secure-bucket/encryption-mode';
 
 const OTHER_KEY = 'arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000';
 

@@ -1,6 +1,6 @@
+import { EncryptionModeKind } from '../../../secure-bucket/encryption-mode';
 import { bucketEncryption } from '../../engine/bucket-model';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
-import { EncryptionModeKind } from '../../../secure-bucket/encryption-mode';
 
 /** An SSE-KMS bucket has an S3 Bucket Key (DSSE-KMS does not support one). */
 export const S3KmsBucketKeyEnabled: EncryptionRule = {

@@ -1,10 +1,11 @@
-import { bucketEncryption, isKmsMode, resolveKey } from '../../engine/bucket-model';
+import { LogBucketRole, bucketEncryption, isKmsMode, logBucketRole, resolveKey } from '../../engine/bucket-model';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
 import { show } from '../../engine/values';
 
 /**
  * A KMS-mode bucket encrypts with a customer-managed key, and with one of
- * the policy's allowed keys when the policy names any.
+ * the policy's allowed keys when the policy names any (log buckets, see
+ * `exemptLogBuckets`, only need a customer-managed key).
  */
 export const S3KmsCustomerManagedKey: EncryptionRule = {
   name: 'S3KmsCustomerManagedKey',
@@ -20,7 +21,8 @@ export const S3KmsCustomerManagedKey: EncryptionRule = {
     if (key.awsManaged) {
       return nonCompliant(key.external ? `the bucket uses the AWS managed key ${key.external}` : 'KMSMasterKeyID is not set, so S3 uses the AWS managed key aws/s3');
     }
-    const allowed = index.policy.allowedKmsKeyArns;
+    // A log bucket's key is chosen for its service (the trail key): held to customer-managed only.
+    const allowed = logBucketRole(bucket, index) === LogBucketRole.NONE ? index.policy.allowedKmsKeyArns : undefined;
     if (allowed !== undefined) {
       if (key.external !== undefined && allowed.includes(key.external)) return compliant();
       const which = key.key ? `the key ${key.key.logicalId} created in this template` : `the key ${show(key.external)}`;

@@ -91,10 +91,9 @@ export const S3KmsDataEventsTrail: EncryptionRule = {
       if (!validation.ok) { unresolved = unresolved ?? `EnableLogFileValidation of trail ${trail.logicalId}: ${validation.reason}`; continue; }
       if (!logging.value) gaps.push('IsLogging is not true');
       if (!validation.value) gaps.push('EnableLogFileValidation is not true');
-      if (kms === undefined || kms === '') gaps.push('no KMSKeyId');
-      else if (!index.str(kms).ok) { unresolved = unresolved ?? `KMSKeyId of trail ${trail.logicalId}: ${show(kms)}`; continue; }
+      if (kms === undefined || kms === '') {gaps.push('no KMSKeyId');} else if (!index.str(kms).ok) { unresolved = unresolved ?? `KMSKeyId of trail ${trail.logicalId}: ${show(kms)}`; continue; }
       if (gaps.length === 0) return compliant();
-      problems.push(`trail ${trail.logicalId} records it but has ${gaps.join(', ')}`);
+      problems.push(`trail ${trail.logicalId} records it, but: ${gaps.join(', ')}`);
     }
     if (problems.length > 0) return nonCompliant(problems.join('; '));
     if (unresolved) return cannotResolve(unresolved);

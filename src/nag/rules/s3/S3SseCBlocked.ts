@@ -1,7 +1,7 @@
+import { EncryptionModeKind } from '../../../secure-bucket/encryption-mode';
 import { LogBucketRole, bucketEncryption, logBucketRole } from '../../engine/bucket-model';
 import { SSE_C_KEY, Verdict, probe } from '../../engine/policy-statements';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
-import { EncryptionModeKind } from '../../../secure-bucket/encryption-mode';
 
 /**
  * SSE-C is blocked unless the bucket is in SSE-C mode (BlockedEncryptionTypes
