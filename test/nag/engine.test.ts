@@ -1,0 +1,136 @@
+import { App, CfnResource, Lazy, Stack } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { packFindings, templateFindings } from './helpers';
+import { SSE_KEY, Verdict, conditionsHold, denyStatements, probe } from '../../src/nag/engine/policy-statements';
+import { TemplateIndex } from '../../src/nag/engine/template-index';
+import { resolveString } from '../../src/nag/engine/values';
+
+const index = new TemplateIndex({ Parameters: { P: {} }, Resources: { B: { Type: 'AWS::S3::Bucket' } } });
+
+describe('symbolic resolution', () => {
+  test.each([
+    [{ Ref: 'B' }, '${B}'],
+    [{ 'Fn::GetAtt': 'B.Arn' }, '${B.Arn}'],
+    [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', { Ref: 'B' }]] }, 'arn:${AWS::Partition}:s3:::${B}'],
+    [{ 'Fn::Sub': '${B.Arn}/*' }, '${B.Arn}/*'],
+    [{ 'Fn::Sub': ['${X}/${!Literal}', { X: { Ref: 'B' } }] }, '${B}/${Literal}'],
+  ])('%j resolves to %s', (v, expected) => {
+    expect(resolveString(v, index)).toEqual({ ok: true, value: expected, reason: '' });
+  });
+
+  test.each([
+    [{ Ref: 'P' }, /template parameter/],
+    [{ Ref: 'Nope' }, /not a resource or parameter/],
+    [{ 'Fn::ImportValue': 'x' }, /cannot resolve Fn::ImportValue/],
+    [{ 'Fn::Sub': '${P}-x' }, /template parameter/],
+    [{ 'Fn::If': ['C', 'a', 'b'] }, /cannot resolve Fn::If/],
+  ])('%j is unresolved', (v, reason) => {
+    const r = resolveString(v, index);
+    expect(r.ok).toBe(false);
+    expect(r.reason).toMatch(reason);
+  });
+});
+
+describe('condition evaluation (IAM semantics)', () => {
+  const st = (Condition: object) => denyStatements({ Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: '*', Condition }] }, index)[0];
+
+  test.each([
+    ['Null false + StringNotEquals', { Null: { [SSE_KEY]: 'false' }, StringNotEquals: { [SSE_KEY]: 'aws:kms' } }, Verdict.DOES_NOT_DENY],
+    ['StringNotEquals alone (absent key matches)', { StringNotEquals: { [SSE_KEY]: 'aws:kms' } }, Verdict.DENIES],
+    ['StringNotEqualsIfExists', { StringNotEqualsIfExists: { [SSE_KEY]: 'aws:kms' } }, Verdict.DENIES],
+    ['StringEquals on an absent key', { StringEquals: { [SSE_KEY]: 'AES256' } }, Verdict.DOES_NOT_DENY],
+    ['ForAnyValue is not evaluated', { 'ForAnyValue:StringEquals': { [SSE_KEY]: 'AES256' } }, Verdict.UNKNOWN],
+  ])('%s, request without SSE headers', (_name, condition, verdict) => {
+    expect(conditionsHold(st(condition), {})).toBe(verdict);
+  });
+
+  test('a header with another algorithm is denied by each equivalent form', () => {
+    for (const c of [
+      { Null: { [SSE_KEY]: 'false' }, StringNotEquals: { [SSE_KEY]: 'aws:kms' } },
+      { StringNotEquals: { [SSE_KEY]: 'aws:kms' } },
+      { StringNotEqualsIfExists: { [SSE_KEY]: ['aws:kms'] } },
+      { StringNotLike: { [SSE_KEY]: 'aws:kms' } },
+    ]) {
+      expect(probe([st(c)], 's3:PutObject', ['arn:x'], { [SSE_KEY]: 'AES256' }).verdict).toBe(Verdict.DENIES);
+      expect(probe([st(c)], 's3:PutObject', ['arn:x'], { [SSE_KEY]: 'aws:kms' }).verdict).toBe(Verdict.DOES_NOT_DENY);
+    }
+  });
+
+  test('Allow statements, NotPrincipal, NotAction and other principals are not enforcement', () => {
+    const doc = {
+      Statement: [
+        { Effect: 'Allow', Principal: '*', Action: 's3:PutObject', Resource: '*' },
+        { Effect: 'Deny', NotPrincipal: { AWS: 'arn:aws:iam::1:root' }, Action: 's3:PutObject', Resource: '*' },
+        { Effect: 'Deny', Principal: '*', NotAction: 's3:GetObject', Resource: '*' },
+        { Effect: 'Deny', Principal: { AWS: 'arn:aws:iam::1:root' }, Action: 's3:PutObject', Resource: '*' },
+      ],
+    };
+    expect(denyStatements(doc, index)).toEqual([]);
+  });
+});
+
+test('a bucket whose properties cannot be resolved in the construct tree is reported [Unresolved]', () => {
+  const app = new App();
+  const stack = new Stack(app, 'S');
+  // A token that fails to resolve (as a third-party construct's lazy value might).
+  new CfnResource(stack, 'B', { type: 'AWS::S3::Bucket', properties: { BucketName: Lazy.string({ produce: () => { throw new Error('not yet'); } }) } });
+  new s3.Bucket(stack, 'Fine', { encryption: s3.BucketEncryption.S3_MANAGED });
+  const f = packFindings(app, {}, stack);
+  expect(f).toContain('S3Encryption-S3DefaultEncryptionMode[Unresolved] @ B');
+  expect(f).toContain('S3Encryption-S3TlsOnly[Unresolved] @ B');
+  expect(f.filter((x) => x.endsWith('@ B'))).toHaveLength(8); // every rule, none passed
+});
+
+test('a bucket with several SSE rules or an unresolvable algorithm is not passed', () => {
+  expect(templateFindings({
+    Parameters: { Alg: {} },
+    Resources: {
+      B: {
+        Type: 'AWS::S3::Bucket',
+        Properties: {
+          BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: { Ref: 'Alg' } } }] },
+        },
+      },
+    },
+  })).toEqual([
+    'S3Encryption-S3DefaultEncryptionMode[Unresolved] @ B',
+    'S3Encryption-S3EncryptionEnforcementPolicy[Unresolved] @ B',
+    'S3Encryption-S3KmsBucketKeyEnabled[Unresolved] @ B',
+    'S3Encryption-S3KmsCustomerManagedKey[Unresolved] @ B',
+    'S3Encryption-S3KmsDataEventsTrail[Unresolved] @ B',
+    'S3Encryption-S3KmsKeyRotation[Unresolved] @ B',
+    'S3Encryption-S3SseCBlocked[Unresolved] @ B',
+    'S3Encryption-S3TlsOnly @ B',
+  ]);
+});
+
+test('basic event selectors covering all buckets, and advanced selectors for writes only, count', () => {
+  const bucket = (id: string) => ({
+    Type: 'AWS::S3::Bucket',
+    Properties: { BucketEncryption: { ServerSideEncryptionConfiguration: [{ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { Ref: 'K' } } }] } },
+    id,
+  });
+  const trail = (props: object) => ({ Type: 'AWS::CloudTrail::Trail', Properties: { IsLogging: true, EnableLogFileValidation: true, KMSKeyId: { Ref: 'K' }, S3BucketName: 'logs', ...props } });
+  const only = (t: object) => templateFindings({ Resources: { K: { Type: 'AWS::KMS::Key', Properties: { EnableKeyRotation: 'true' } }, B: bucket('B'), T: trail(t) } })
+    .filter((f) => f.includes('DataEventsTrail'));
+  expect(only({ EventSelectors: [{ DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3'] }] }] })).toEqual([]);
+  expect(only({ EventSelectors: [{ ReadWriteType: 'ReadOnly', DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3'] }] }] }))
+    .toEqual(['S3Encryption-S3KmsDataEventsTrail @ B']);
+  expect(only({
+    AdvancedEventSelectors: [{
+      FieldSelectors: [
+        { Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
+        { Field: 'readOnly', Equals: ['false'] }, { Field: 'resources.ARN', StartsWith: [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${B}/' }] },
+      ],
+    }],
+  })).toEqual([]);
+  expect(only({
+    AdvancedEventSelectors: [{
+      FieldSelectors: [
+        { Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::S3::Object'] }, { Field: 'eventName', Equals: ['GetObject'] },
+      ],
+    }],
+  })).toEqual(['S3Encryption-S3KmsDataEventsTrail @ B']);
+  expect(only({ KMSKeyId: undefined, EventSelectors: [{ DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3:::'] }] }] }))
+    .toEqual(['S3Encryption-S3KmsDataEventsTrail @ B']);
+});
