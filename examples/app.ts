@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { EncryptionMode, SecureBucket } from '../src';
+import { EncryptionMode, S3EncryptionChecks, SecureBucket } from '../src';
 
 export class ExampleStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -48,31 +48,40 @@ export class ExampleStack extends Stack {
   }
 }
 
-const app = new App();
-const stack = new ExampleStack(app, 'SecureBucketExample');
-Validations.of(app).addPlugins(
-  new AwsSolutionsChecks(app),
-  new HIPAASecurityChecks(app),
-  new NIST80053R5Checks(app),
-  new PCIDSS321Checks(app),
-);
-// The example buckets are plain demo buckets: replication is the user's decision
-// (see the README's finding table), so the example acknowledges it on its own buckets.
-for (const id of ['SseS3Bucket', 'SseKmsBucket', 'DsseKmsBucket', 'SseCBucket']) {
-  Validations.of(stack.node.findChild(id)).acknowledge(
-    { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: 'Example app: replication is out of scope for the demo buckets.' },
-    { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason: 'Example app: replication is out of scope for the demo buckets.' },
-    { id: 'PCI.DSS.321-S3BucketReplicationEnabled', reason: 'Example app: replication is out of scope for the demo buckets.' },
+/** The example app: the stack plus the four cdk-nag packs and S3EncryptionChecks as validation plugins. */
+export function buildExampleApp(app: App = new App()): App {
+  const stack = new ExampleStack(app, 'SecureBucketExample');
+  Validations.of(app).addPlugins(
+    new AwsSolutionsChecks(app),
+    new HIPAASecurityChecks(app),
+    new NIST80053R5Checks(app),
+    new PCIDSS321Checks(app),
+    // This library's own pack: every bucket meets the encryption policy (all modes allowed here).
+    new S3EncryptionChecks(app),
   );
+  // The example buckets are plain demo buckets: replication is the user's decision
+  // (see the README's finding table), so the example acknowledges it on its own buckets.
+  for (const id of ['SseS3Bucket', 'SseKmsBucket', 'DsseKmsBucket', 'SseCBucket']) {
+    Validations.of(stack.node.findChild(id)).acknowledge(
+      { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: 'Example app: replication is out of scope for the demo buckets.' },
+      { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason: 'Example app: replication is out of scope for the demo buckets.' },
+      { id: 'PCI.DSS.321-S3BucketReplicationEnabled', reason: 'Example app: replication is out of scope for the demo buckets.' },
+    );
+  }
+  for (const id of ['SseS3Bucket', 'DsseKmsBucket', 'SseCBucket']) {
+    const reason = id === 'DsseKmsBucket'
+      ? 'DSSE-KMS (aws:kms:dsse) is KMS encryption with two layers; the rule only recognises aws:kms.'
+      : 'Example app: this bucket demonstrates a non-KMS mode on purpose.';
+    Validations.of(stack.node.findChild(id)).acknowledge(
+      { id: 'HIPAA.Security-S3DefaultEncryptionKMS', reason },
+      { id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason },
+      { id: 'PCI.DSS.321-S3DefaultEncryptionKMS', reason },
+    );
+  }
+  return app;
 }
-for (const id of ['SseS3Bucket', 'DsseKmsBucket', 'SseCBucket']) {
-  const reason = id === 'DsseKmsBucket'
-    ? 'DSSE-KMS (aws:kms:dsse) is KMS encryption with two layers; the rule only recognises aws:kms.'
-    : 'Example app: this bucket demonstrates a non-KMS mode on purpose.';
-  Validations.of(stack.node.findChild(id)).acknowledge(
-    { id: 'HIPAA.Security-S3DefaultEncryptionKMS', reason },
-    { id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason },
-    { id: 'PCI.DSS.321-S3DefaultEncryptionKMS', reason },
-  );
+
+// `cdk synth` runs this file; importing it (e.g. from tests) synthesizes nothing.
+if (require.main === module) {
+  buildExampleApp().synth();
 }
-app.synth();

@@ -1,3 +1,4 @@
 export * from './errors';
 export * from './audit';
 export * from './secure-bucket';
+export * from './nag';

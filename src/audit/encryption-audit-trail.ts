@@ -275,6 +275,8 @@ export class EncryptionAuditTrail extends Resource implements cloudtrail.ITrailR
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.encryptionKey,
       bucketKeyEnabled: true,
+      // CloudTrail never writes with SSE-C; nobody else should either.
+      blockedEncryptionTypes: [s3.BlockedEncryptionType.SSE_C],
       lifecycleRules: [{
         id: 'ExpireTrailLogFiles',
         expiration: logRetention,
