@@ -27,6 +27,8 @@ import { deriveCommitment, deriveContentKey, V3_CONTENT_AAD, V3_CONTENT_IV, veri
 import { EncryptionContext, Keyring } from '../keyring/keyring';
 
 const DEFAULT_MAX_IN_MEMORY_BYTES = 8 * 1024 * 1024;
+/** Plaintext slice size for whole-buffer encryption. */
+const ENCRYPT_SLICE_BYTES = 1024 * 1024;
 
 /** Everything needed to encrypt one object's content, plus its metadata. */
 interface PreparedEncryption {
@@ -76,7 +78,16 @@ export class EnvelopeCipher {
     const prepared = await this.prepareEncryption(freezeContext(options.context), plaintext.length);
     try {
       const cipher = gcmEncryptor(prepared.params);
-      const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+      // One output allocation; 1 MiB slices keep each update's scratch buffer cache-sized
+      // (a single update plus Buffer.concat would copy the whole object twice).
+      const ciphertext = Buffer.allocUnsafe(plaintext.length + GCM_TAG_LENGTH);
+      let written = 0;
+      for (let offset = 0; offset < plaintext.length; offset += ENCRYPT_SLICE_BYTES) {
+        written += cipher.update(plaintext.subarray(offset, offset + ENCRYPT_SLICE_BYTES)).copy(ciphertext, written);
+      }
+      written += cipher.final().copy(ciphertext, written);
+      written += cipher.getAuthTag().copy(ciphertext, written);
+      needs(written === ciphertext.length, () => new S3EncryptionError('INTERNAL', 'AES-GCM produced an unexpected ciphertext length'));
       return { ciphertext, metadata: prepared.metadata };
     } finally {
       prepared.params.key.fill(0);
