@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, javascript, JsonFile } from 'projen';
 
 /**
  * Toolchain pins.
@@ -99,9 +99,14 @@ project.eslint?.addLintPattern('examples');
 project.eslint?.addLintPattern('bench');
 project.eslint?.allowDevDeps('examples/**');
 project.eslint?.allowDevDeps('bench/**');
-// examples/ and bench/ have no tsconfig of their own (the root one is jsii's, src only).
-project.tryFindObjectFile('.eslintrc.json')?.addOverride(
-  'parserOptions.projectService.allowDefaultProject', ['.projenrc.ts', 'examples/*.ts', 'bench/*.ts']);
+// examples/ and bench/ get a tsconfig of their own (the root one is jsii's, src only), so
+// eslint's project service type-checks them as a project rather than file by file.
+for (const dir of ['examples', 'bench']) {
+  new JsonFile(project, `${dir}/tsconfig.json`, {
+    obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'] },
+    marker: false,
+  });
+}
 
 // Benchmarks (not tests): `npm run bench` (full) or `npm run bench -- --quick`.
 project.addTask('bench', {
