@@ -56,8 +56,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'fast-check@^4',
     // Benchmark baseline (bench/ only).
     '@aws-crypto/client-node@^5',
-    // SARIF 2.1.0 schema validation of the checker's output (tests only).
+    // SARIF 2.1.0 schema validation of the checker's output (tests only): the official
+    // 2.1.0 (rtm.5) schema ships in @microsoft/jest-sarif; it is draft-04, hence ajv-draft-04.
     'ajv@^8',
+    'ajv-draft-04@^1',
+    '@microsoft/jest-sarif@1.0.0-beta.0',
   ],
 
   jestOptions: {
