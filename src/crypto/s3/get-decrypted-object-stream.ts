@@ -8,9 +8,8 @@
  * byte is emitted.
  */
 import { Readable } from 'node:stream';
-import { checkLocation } from './check-location';
-import { resolveObjectMetadata } from './resolve-object-metadata';
-import { discardResponseBody, responseBodyStream } from './response-body';
+import { getEncryptedObject } from './get-encrypted-object';
+import { responseBodyStream } from './response-body';
 import { S3ClientLike } from './s3-client';
 import type { EnvelopeCipher } from '../cipher/envelope-cipher';
 import { EncryptionContext } from '../keyring/keyring';
@@ -33,16 +32,8 @@ export interface GetDecryptedObjectStreamOptions {
 
 export async function getDecryptedObjectStream(options: GetDecryptedObjectStreamOptions): Promise<Readable> {
   const { client, cipher, bucket, key, context } = options;
-  checkLocation('getDecryptedObjectStream', bucket, key);
-  const out = await client.getObject({ Bucket: bucket, Key: key });
-  let metadata;
-  try {
-    metadata = await resolveObjectMetadata({ client, bucket, key, objectMetadata: out.Metadata ?? {} });
-  } catch (e) {
-    discardResponseBody(out.Body);
-    throw e;
-  }
-  return cipher.decryptStream(responseBodyStream(out.Body), metadata, {
+  const { body, metadata } = await getEncryptedObject('getDecryptedObjectStream', client, bucket, key);
+  return cipher.decryptStream(responseBodyStream(body), metadata, {
     context,
     allowUnauthenticatedStreaming: options.allowUnauthenticatedStreaming === true,
   });

@@ -2,9 +2,8 @@
  * Read an S3EC object and decrypt it in memory (authenticated: any tampering
  * is a typed error and no plaintext is returned).
  */
-import { checkLocation } from './check-location';
-import { resolveObjectMetadata } from './resolve-object-metadata';
-import { discardResponseBody, readResponseBody } from './response-body';
+import { getEncryptedObject } from './get-encrypted-object';
+import { readResponseBody } from './response-body';
 import { S3ClientLike } from './s3-client';
 import type { EnvelopeCipher } from '../cipher/envelope-cipher';
 import { EncryptionContext } from '../keyring/keyring';
@@ -22,15 +21,7 @@ export interface GetDecryptedObjectOptions {
 /** The plaintext of the object. Metadata comes from the object or its instruction file. */
 export async function getDecryptedObject(options: GetDecryptedObjectOptions): Promise<Buffer> {
   const { client, cipher, bucket, key, context } = options;
-  checkLocation('getDecryptedObject', bucket, key);
-  const out = await client.getObject({ Bucket: bucket, Key: key });
-  let metadata;
-  try {
-    metadata = await resolveObjectMetadata({ client, bucket, key, objectMetadata: out.Metadata ?? {} });
-  } catch (e) {
-    discardResponseBody(out.Body);
-    throw e;
-  }
-  const ciphertext = await readResponseBody(out.Body);
+  const { body, metadata } = await getEncryptedObject('getDecryptedObject', client, bucket, key);
+  const ciphertext = await readResponseBody(body);
   return cipher.decrypt(ciphertext, metadata, { context });
 }
