@@ -239,14 +239,10 @@ export class SecureBucket extends s3.Bucket {
       } else {
         this.configureCreatedKey(mode);
       }
-      const keyArn = this.encryptionKey!.keyArn;
-      enforcementStatements(mode.kind, { objectsArn: this.arnForObjects('*'), keyArn })
-        .forEach((s) => this.addToResourcePolicy(s));
       this.auditTrail = this.recordDataEvents(mode);
-    } else {
-      enforcementStatements(mode.kind, { objectsArn: this.arnForObjects('*') })
-        .forEach((s) => this.addToResourcePolicy(s));
     }
+    enforcementStatements(mode.kind, { objectsArn: this.arnForObjects('*'), keyArn: this.encryptionKey?.keyArn })
+      .forEach((s) => this.addToResourcePolicy(s));
 
     this.serverAccessLogsBucket = props.serverAccessLogsBucket ?? AccessLogsBucket.of(this);
     this.configureAccessLogs(this.serverAccessLogsBucket, props);
@@ -307,7 +303,7 @@ export class SecureBucket extends s3.Bucket {
  * are collected and reported together.
  */
 function validateBeforeCreate(scope: Construct, id: string, props: SecureBucketProps): void {
-  // A throwaway construct gives the errors the bucket's path without creating the bucket.
+  // The bucket does not exist yet: the errors name the path it would have.
   const at = { node: { path: scope.node.path ? `${scope.node.path}/${id}` : id } } as Construct;
   const mode = props.mode;
   const problems: SecureBucketConfigError[] = [];
