@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { InvalidCiphertextException, KMS, NotFoundException } from '@aws-sdk/client-kms';
 import { KmsServer, startKmsServer } from '../fixtures/kms-server';
+import { errorName } from '../support/error-name';
 
 let kms: KmsServer;
 let client: KMS;
@@ -18,15 +19,6 @@ beforeEach(() => kms.reset());
 
 const context = { purpose: 'test', bucket: 'b' };
 
-/** The error name the SDK surfaces for a rejected call. */
-async function errorName(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-  } catch (err) {
-    return (err as Error).name;
-  }
-  return 'no error';
-}
 
 describe('kms-server fixture with the real @aws-sdk/client-kms', () => {
   test('listens on 127.0.0.1 with an ephemeral port', () => {
