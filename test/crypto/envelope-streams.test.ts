@@ -3,7 +3,7 @@
  * spooling to disk), temp-file cleanup, unauthenticated opt-in, truncation, key errors.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -109,6 +109,87 @@ describe('authenticated decryptStream', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(source.destroyed).toBe(true);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test('an object spanning several spool read buffers (4 MiB each, reused) decrypts exactly', async () => {
+    const cipher = new EnvelopeCipher({ keyring, tempDir: dir, maxInMemoryBytes: 1024 * 1024 });
+    const pt = randomBytes(13 * 1024 * 1024 + 5);
+    const { ciphertext, metadata } = await cipher.encrypt(pt);
+    const out = await collect(await cipher.decryptStream(chunkedReadable(ciphertext, [65536, 1000, 300_000]), metadata));
+    expect(out.error).toBeUndefined();
+    expect(out.data.equals(pt)).toBe(true);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test('a spool file changed between authentication and release ends in TamperedCiphertextError', async () => {
+    const cipher = new EnvelopeCipher({ keyring, tempDir: dir, maxInMemoryBytes: 1024 });
+    const pt = randomBytes(12 * 1024 * 1024);
+    const { ciphertext, metadata } = await cipher.encrypt(pt);
+    const out = await cipher.decryptStream(chunkedReadable(ciphertext, [65536]), metadata);
+    // The first plaintext chunk means the first pass (authentication) is over; the release pass has read at
+    // most two 4 MiB buffers so far. Change one byte near the end of the spooled ciphertext, then go on.
+    const first = await new Promise<Buffer>((resolve) => out.once('data', resolve));
+    out.pause();
+    const [spoolDir] = readdirSync(dir);
+    const [file] = readdirSync(join(dir, spoolDir));
+    const fd = openSync(join(dir, spoolDir, file), 'r+');
+    const at = ciphertext.length - 16 - 100;
+    const b = Buffer.alloc(1);
+    readSync(fd, b, 0, 1, at);
+    b[0] = 255 - b[0];
+    writeSync(fd, b, 0, 1, at);
+    closeSync(fd);
+    const collecting = collect(out);
+    out.resume();
+    const rest = await collecting;
+    expect(first.length).toBeGreaterThan(0);
+    expect(rest.error).toBeInstanceOf(TamperedCiphertextError);
+    expect((rest.error as Error).message).toMatch(/changed between authentication and decryption/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  describe('a source that reuses its buffers once they were read (ring of 6)', () => {
+    // The source buffers at most one chunk ahead (highWaterMark = one chunk), so a chunk is overwritten only
+    // well after it was read: harmless to a reader that copies what it keeps, fatal to one that keeps references.
+    const RING = 6;
+    function ringSource(data: Buffer, size: number): Readable {
+      const ring = Array.from({ length: RING }, () => Buffer.alloc(size));
+      let off = 0;
+      let i = 0;
+      return new Readable({
+        highWaterMark: size,
+        read() {
+          if (off >= data.length) {
+            this.push(null);
+            return;
+          }
+          const n = Math.min(size, data.length - off);
+          const b = ring[i++ % RING];
+          data.copy(b, 0, off, off + n);
+          off += n;
+          this.push(b.subarray(0, n));
+        },
+      });
+    }
+
+    test('in memory: the authenticated bytes are the released bytes (exact plaintext, no error)', async () => {
+      const cipher = new EnvelopeCipher({ keyring });
+      const pt = randomBytes(1024 * 1024 + 3);
+      const { ciphertext, metadata } = await cipher.encrypt(pt);
+      const out = await collect(await cipher.decryptStream(ringSource(ciphertext, 4096), metadata));
+      expect(out.error).toBeUndefined();
+      expect(out.data.equals(pt)).toBe(true);
+    });
+
+    test('spooled: the spool holds what was authenticated (exact plaintext, no error)', async () => {
+      const cipher = new EnvelopeCipher({ keyring, tempDir: dir, maxInMemoryBytes: 1024 });
+      const pt = randomBytes(2 * 1024 * 1024);
+      const { ciphertext, metadata } = await cipher.encrypt(pt);
+      const out = await collect(await cipher.decryptStream(ringSource(ciphertext, 4096), metadata));
+      expect(out.error).toBeUndefined();
+      expect(out.data.equals(pt)).toBe(true);
+      expect(readdirSync(dir)).toEqual([]);
+    });
   });
 
   test('truncated stream (< 16 bytes) -> TruncatedCiphertextError', async () => {

@@ -10,10 +10,9 @@ import { pipeline, Readable } from 'node:stream';
 import {
   InvalidArgumentError, needs, S3EncryptionError, TamperedCiphertextError, TruncatedCiphertextError, UnsupportedFormatError,
 } from '../errors';
+import { AuthenticatedGcmDecryptStream } from './authenticated-decrypt';
 import { ContentParams, gcmDecryptor, gcmEncryptor, GCM_MAX_PLAINTEXT_BYTES } from './content-params';
-import {
-  authenticatedGcmDecrypt, GcmEncryptTransform, GcmUnauthenticatedDecryptTransform, generatorReadable, LegacyCbcDecryptTransform,
-} from './gcm-streams';
+import { GcmEncryptTransform, GcmUnauthenticatedDecryptTransform, LegacyCbcDecryptTransform } from './gcm-streams';
 import { decryptRange as decryptRangePure } from './ranged';
 import {
   DecryptOptions, DecryptRangeOptions, DecryptStreamOptions, EncryptOptions, EncryptResult, EncryptStreamOptions,
@@ -165,16 +164,9 @@ export class EnvelopeCipher {
         pipeline(ciphertext, transform, () => undefined);
         return transform;
       }
-      const keyCopy: ContentParams = { ...params, key: Buffer.from(params.key) };
-      const gen = authenticatedGcmDecrypt(ciphertext, keyCopy, { maxInMemoryBytes: this.maxInMemoryBytes, tempDir: this.tempDir });
       // Destroying the output also destroys the source, so a first pass waiting on a stalled source ends
-      // and the generator's cleanup (temp file removal, key wipe) runs promptly.
-      const out = generatorReadable(wipeKeyAfter(gen, keyCopy.key), () => {
-        if (!ciphertext.destroyed) {
-          ciphertext.destroy();
-        }
-      });
-      return out;
+      // and the cleanup (temp file removal) runs promptly.
+      return new AuthenticatedGcmDecryptStream(ciphertext, params, { maxInMemoryBytes: this.maxInMemoryBytes, tempDir: this.tempDir });
     } finally {
       params.key.fill(0);
     }
@@ -306,13 +298,5 @@ function decryptLegacyCbc(params: ContentParams, ciphertext: Uint8Array): Buffer
     return Buffer.concat([d.update(ciphertext), d.final()]);
   } catch {
     throw new TamperedCiphertextError('legacy AES/CBC decryption failed (bad padding: wrong key or modified object)');
-  }
-}
-
-async function* wipeKeyAfter(gen: AsyncGenerator<Buffer>, key: Buffer): AsyncGenerator<Buffer> {
-  try {
-    yield* gen;
-  } finally {
-    key.fill(0);
   }
 }

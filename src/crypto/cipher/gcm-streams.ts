@@ -4,16 +4,12 @@
  * - {@link GcmEncryptTransform}: plaintext in, ciphertext || tag out.
  * - {@link GcmUnauthenticatedDecryptTransform}: releases plaintext as it decrypts (explicit opt-in only)
  *   and errors at the end if the tag does not verify.
- * - {@link authenticatedGcmDecrypt}: releases NO plaintext before the tag verified. Objects up to
- *   `maxInMemoryBytes` are decrypted in one pass with the plaintext held in memory; larger ones spool
- *   the ciphertext to a private temp file (mode 0600 in a 0700 directory, removed afterwards, also on
- *   error or early destroy) while authenticating, then decrypt the file in a second pass.
+ * - {@link LegacyCbcDecryptTransform}: legacy V1 AES-CBC (unauthenticated, opt-in only).
+ *
+ * Authenticate-before-release decryption (the default) is in authenticated-decrypt.ts.
  */
-import { createDecipheriv, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Readable, Transform, TransformCallback } from 'node:stream';
+import { createDecipheriv } from 'node:crypto';
+import { Transform, TransformCallback } from 'node:stream';
 import { InvalidArgumentError, TamperedCiphertextError, TruncatedCiphertextError } from '../errors';
 import { ContentParams, gcmDecryptor, gcmEncryptor, GCM_MAX_PLAINTEXT_BYTES } from './content-params';
 import { GCM_TAG_LENGTH } from '../format/algorithm-suite';
@@ -22,7 +18,8 @@ import { GCM_TAG_LENGTH } from '../format/algorithm-suite';
 export const CHUNK_SIZE = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
 
-function asBuffer(chunk: unknown): Buffer {
+/** A stream chunk as a Buffer (no copy for Buffer and Uint8Array). */
+export function asBuffer(chunk: unknown): Buffer {
   if (Buffer.isBuffer(chunk)) {
     return chunk;
   }
@@ -201,155 +198,4 @@ export class LegacyCbcDecryptTransform extends Transform {
       cb(new TamperedCiphertextError('legacy AES/CBC decryption failed (bad padding: wrong key or modified object)'));
     }
   }
-}
-
-export interface AuthenticatedDecryptOptions {
-  /** Ciphertext bytes decrypted in a single pass with the plaintext held in memory. */
-  readonly maxInMemoryBytes: number;
-  /** Directory for the spool file. */
-  readonly tempDir: string;
-}
-
-interface Spool {
-  readonly dir: string;
-  readonly path: string;
-  readonly handle: import('node:fs/promises').FileHandle;
-}
-
-/**
- * Authenticate the whole ciphertext before yielding any plaintext.
- * Memory use is bounded by maxInMemoryBytes of held plaintext plus one input chunk.
- */
-export async function* authenticatedGcmDecrypt(source: AsyncIterable<unknown>, params: ContentParams,
-  options: AuthenticatedDecryptOptions): AsyncGenerator<Buffer> {
-  const decipher = gcmDecryptor(params);
-  const splitter = new TagSplitter();
-  let heldPlaintext: Buffer[] = [];
-  let heldBytes = 0;
-  let spool: Spool | undefined;
-  const consume = async (body: Buffer): Promise<void> => {
-    const pt = decipher.update(body);
-    if (spool === undefined && heldBytes + body.length <= options.maxInMemoryBytes) {
-      heldPlaintext.push(pt);
-      heldBytes += body.length;
-      return;
-    }
-    pt.fill(0);
-    if (spool === undefined) {
-      spool = await openSpool(options.tempDir);
-      // GCM is CTR underneath: re-encrypting the held plaintext from the start regenerates the
-      // exact ciphertext, so small objects never need a second copy in memory.
-      const regen = gcmEncryptor(params);
-      for (const p of heldPlaintext) {
-        await writeAll(spool, regen.update(p));
-        p.fill(0);
-      }
-      heldPlaintext = [];
-    }
-    await writeAll(spool, body);
-  };
-  try {
-    for await (const raw of source) {
-      for (const body of splitter.push(asBuffer(raw))) {
-        await consume(body);
-      }
-    }
-    const tag = splitter.tag();
-    await consume(splitter.finalBody());
-    decipher.setAuthTag(tag);
-    try {
-      decipher.final();
-    } catch {
-      throw new TamperedCiphertextError('content tag mismatch: object tampered with or wrong key');
-    }
-    if (spool === undefined) {
-      // Authenticated: release the held plaintext.
-      const plaintext = heldPlaintext;
-      heldPlaintext = [];
-      for (const p of plaintext) {
-        if (p.length > 0) {
-          yield p;
-        }
-      }
-      return;
-    }
-    // Second pass over the spooled ciphertext; the tag is checked again at the end (defence in depth).
-    await spool.handle.close();
-    const second = gcmDecryptor(params);
-    second.setAuthTag(tag);
-    for await (const c of createReadStream(spool.path, { highWaterMark: CHUNK_SIZE })) {
-      yield second.update(c as Buffer);
-    }
-    try {
-      second.final();
-    } catch {
-      throw new TamperedCiphertextError('spooled ciphertext changed between authentication and decryption');
-    }
-  } finally {
-    for (const p of heldPlaintext) {
-      p.fill(0);
-    }
-    if (spool !== undefined) {
-      await spool.handle.close().catch(() => undefined);
-      await rm(spool.dir, { recursive: true, force: true });
-    }
-  }
-}
-
-async function openSpool(tempDir: string): Promise<Spool> {
-  const dir = await mkdtemp(join(tempDir, 's3ec-'));
-  const path = join(dir, randomBytes(8).toString('hex') + '.ct');
-  try {
-    const handle = await open(path, 'wx', 0o600);
-    return { dir, path, handle };
-  } catch (e) {
-    await rm(dir, { recursive: true, force: true });
-    throw e;
-  }
-}
-
-async function writeAll(spool: Spool, buf: Buffer): Promise<void> {
-  let off = 0;
-  while (off < buf.length) {
-    const { bytesWritten } = await spool.handle.write(buf, off, buf.length - off);
-    off += bytesWritten;
-  }
-}
-
-/**
- * A byte Readable fed by an async generator. Unlike `Readable.from`, destroying it first runs
- * `onDestroy` (used to destroy the ciphertext source), so a generator waiting on a stalled source
- * is woken up and its `finally` cleanup (temp file removal, key wipe) runs promptly.
- */
-export function generatorReadable(gen: AsyncGenerator<Buffer>, onDestroy: () => void): Readable {
-  let pulling = false;
-  return new Readable({
-    highWaterMark: CHUNK_SIZE,
-    read(this: Readable) {
-      if (pulling) {
-        return;
-      }
-      pulling = true;
-      const pump = (): void => {
-        gen.next().then(({ value, done }) => {
-          if (done) {
-            pulling = false;
-            this.push(null);
-          } else if (this.push(value)) {
-            pump();
-          } else {
-            pulling = false;
-          }
-        }, (err: unknown) => {
-          pulling = false;
-          this.destroy(err as Error);
-        });
-      };
-      pump();
-    },
-    destroy(err: Error | null, cb: (error?: Error | null) => void) {
-      onDestroy();
-      gen.return(undefined).then(() => cb(err), (e: unknown) => cb(err ?? (e as Error)));
-    },
-  });
 }

@@ -1,0 +1,126 @@
+/**
+ * A private temporary file for ciphertext that must be read twice (authenticate, then decrypt):
+ * mode 0600, created exclusively in a fresh 0700 directory, removed by {@link SpoolFile.remove}.
+ *
+ * Bytes are copied into two staging buffers of {@link SPOOL_BUFFER_BYTES}; a full one is written with one
+ * positional write on the libuv thread pool while the caller fills the other, so disk writes overlap the
+ * caller's work and no per-chunk allocation or write happens. The second pass reuses the same two buffers:
+ * the next read runs while the caller decrypts the current one.
+ */
+import { randomBytes } from 'node:crypto';
+import { FileHandle, mkdtemp, open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Size of each of the two staging / read buffers. */
+export const SPOOL_BUFFER_BYTES = 4 * 1024 * 1024;
+
+export class SpoolFile {
+  /** Create the directory and the file (exclusively, owner read/write only). */
+  public static async create(tempDir: string): Promise<SpoolFile> {
+    const dir = await mkdtemp(join(tempDir, 's3ec-'));
+    try {
+      const handle = await open(join(dir, randomBytes(8).toString('hex') + '.ct'), 'wx+', 0o600);
+      return new SpoolFile(dir, handle);
+    } catch (e) {
+      await rm(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  private readonly buffers = [Buffer.allocUnsafe(SPOOL_BUFFER_BYTES), Buffer.allocUnsafe(SPOOL_BUFFER_BYTES)];
+  /** The write (or read) in flight on each buffer, if any. */
+  private readonly busy: Array<Promise<void> | undefined> = [undefined, undefined];
+  private current = 0;
+  private filled = 0;
+  private writePosition = 0;
+  private closed = false;
+
+  private constructor(public readonly dir: string, private readonly handle: FileHandle) {}
+
+  /** Wait until the staging buffer has room (a no-op unless both buffers are being written). */
+  public async reserve(): Promise<void> {
+    if (this.filled === SPOOL_BUFFER_BYTES) {
+      this.startWrite();
+    }
+    await this.busy[this.current];
+  }
+
+  /**
+   * Copy as much of `bytes` as fits into the staging buffer, synchronously, and return that copy:
+   * the caller authenticates exactly the bytes that will be written. Call {@link reserve} first.
+   */
+  public stage(bytes: Buffer): Buffer {
+    const target = this.buffers[this.current];
+    const n = bytes.copy(target, this.filled, 0, Math.min(bytes.length, SPOOL_BUFFER_BYTES - this.filled));
+    const staged = target.subarray(this.filled, this.filled + n);
+    this.filled += n;
+    return staged;
+  }
+
+  /** Write what is staged and wait for every write. */
+  public async finish(): Promise<void> {
+    if (this.filled > 0) {
+      this.startWrite();
+    }
+    await Promise.all(this.busy);
+  }
+
+  /**
+   * The file's bytes from the start, in chunks of up to {@link SPOOL_BUFFER_BYTES}, after {@link finish}.
+   * The two buffers are reused (the next read runs on the thread pool while the caller works on the
+   * current chunk), so a chunk is valid only until the caller asks for the next one.
+   */
+  public async *chunks(): AsyncGenerator<Buffer> {
+    let position = 0;
+    let which = 0;
+    let next = this.read(which, position);
+    for (;;) {
+      const bytesRead = await next;
+      if (bytesRead === 0) {
+        return;
+      }
+      position += bytesRead;
+      const current = this.buffers[which];
+      which = 1 - which;
+      next = this.read(which, position);
+      yield current.subarray(0, bytesRead);
+    }
+  }
+
+  /** Wait for I/O in flight, close the file and delete the directory. Never throws. */
+  public async remove(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      await Promise.all(this.busy.map((b) => b?.catch(() => undefined)));
+      await this.handle.close().catch(() => undefined);
+    }
+    await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  /** Write the current buffer's staged bytes (in the background) and switch to the other buffer. */
+  private startWrite(): void {
+    const buffer = this.buffers[this.current];
+    const length = this.filled;
+    const position = this.writePosition;
+    this.writePosition += length;
+    this.busy[this.current] = this.writeFully(buffer, length, position);
+    // A failed write surfaces from reserve()/finish(); never as an unhandled rejection.
+    this.busy[this.current]!.catch(() => undefined);
+    this.current = 1 - this.current;
+    this.filled = 0;
+  }
+
+  private async writeFully(buffer: Buffer, length: number, position: number): Promise<void> {
+    let off = 0;
+    while (off < length) {
+      const { bytesWritten } = await this.handle.write(buffer, off, length - off, position + off);
+      off += bytesWritten;
+    }
+  }
+
+  private read(which: number, position: number): Promise<number> {
+    const p = this.handle.read(this.buffers[which], 0, SPOOL_BUFFER_BYTES, position).then((r) => r.bytesRead);
+    this.busy[which] = p.then(() => undefined, () => undefined);
+    return p;
+  }
+}
