@@ -12,6 +12,9 @@
  * pair by pair within a round.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writevSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable, Transform, TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -160,6 +163,11 @@ export interface Contender {
   readonly ops: readonly Op[];
   /** Whether it is the raw ceiling (ratios are taken against it). */
   readonly ceiling?: boolean;
+  /**
+   * A raw reference for what the src/crypto variant must do beyond the ceiling (materialise one output
+   * buffer; store the ciphertext before releasing plaintext): src/crypto ÷ this is reported.
+   */
+  readonly reference?: boolean;
   /** Encrypt the payload once; `capture` keeps the ciphertext for decrypt() (warm-up only). */
   encrypt(capture: boolean): Promise<void>;
   /** Decrypt the captured ciphertext; `verify` checks the plaintext (warm-up only). */
@@ -212,6 +220,117 @@ function rawLoop(total: number): Contender {
         off += pt.length;
       }
       d.final();
+    },
+    release() {
+      ct = [];
+    },
+  };
+}
+
+/**
+ * Reference for whole-buffer encrypt/decrypt: the raw 64 KiB loop, but every output copied into one
+ * preallocated result (what returning a contiguous Buffer costs beyond the ceiling: fresh pages).
+ */
+function rawIntoOneBuffer(total: number): Contender {
+  const iv = randomBytes(12);
+  let ct: Buffer = Buffer.alloc(0);
+  let tag: Buffer = Buffer.alloc(16);
+  return {
+    name: 'reference: raw node:crypto loop into one output buffer',
+    ops: ['encrypt', 'decrypt'],
+    reference: true,
+    async encrypt(capture) {
+      const c = createCipheriv('aes-256-gcm', KEY, iv, { authTagLength: 16 });
+      const out = Buffer.allocUnsafe(total + 16);
+      let w = 0;
+      for (let off = 0; off < total; off += CHUNK) {
+        w += c.update(payloadChunk(total, off)).copy(out, w);
+      }
+      w += c.final().copy(out, w);
+      c.getAuthTag().copy(out, w);
+      if (capture) {
+        ct = out.subarray(0, total);
+        tag = out.subarray(total);
+      }
+    },
+    async decrypt(verify) {
+      const d = createDecipheriv('aes-256-gcm', KEY, iv, { authTagLength: 16 });
+      d.setAuthTag(tag);
+      const out = Buffer.allocUnsafe(total);
+      let w = 0;
+      for (let off = 0; off < total; off += CHUNK) {
+        w += d.update(ct.subarray(off, off + CHUNK)).copy(out, w);
+      }
+      d.final();
+      if (verify && !out.equals(payloadPool().subarray(0, total))) {
+        throw new Error('reference round trip mismatch');
+      }
+    },
+    release() {
+      ct = Buffer.alloc(0);
+    },
+  };
+}
+
+const SPOOL_BLOCK = 4 * MiB;
+
+/**
+ * Reference for authenticate-before-release stream decryption of objects above the in-memory limit:
+ * the plainest way to store the ciphertext first: write it all to a temp file (synchronous writev of
+ * 4 MiB batches), read it back (synchronous 4 MiB reads into one reused buffer) and run the raw 64 KiB
+ * decrypt loop over what was read, checking the tag at the end. Decrypt only.
+ */
+function rawAfterTempFile(total: number): Contender {
+  const iv = randomBytes(12);
+  let ct: Buffer[] = [];
+  let tag: Buffer = Buffer.alloc(16);
+  return {
+    name: 'reference: raw node:crypto loop after a temp-file round trip (sync 4 MiB I/O)',
+    ops: ['decrypt'],
+    reference: true,
+    async encrypt(capture) {
+      const keep: Buffer[] = [];
+      const t = rawEncryptLoop(total, KEY, iv, keep);
+      if (capture) {
+        ct = keep;
+        tag = t;
+      }
+    },
+    async decrypt(verify) {
+      const dir = mkdtempSync(join(tmpdir(), 'bench-spool-'));
+      const path = join(dir, 'ct');
+      try {
+        const fd = openSync(path, 'wx+', 0o600);
+        try {
+          const perBatch = SPOOL_BLOCK / CHUNK;
+          for (let i = 0; i < ct.length; i += perBatch) {
+            writevSync(fd, ct.slice(i, i + perBatch));
+          }
+          const d = createDecipheriv('aes-256-gcm', KEY, iv, { authTagLength: 16 });
+          d.setAuthTag(tag);
+          const block = Buffer.allocUnsafe(SPOOL_BLOCK);
+          let pos = 0;
+          for (;;) {
+            const n = readSync(fd, block, 0, SPOOL_BLOCK, pos);
+            if (n === 0) {
+              break;
+            }
+            for (let off = 0; off < n; off += CHUNK) {
+              const pt = d.update(block.subarray(off, Math.min(n, off + CHUNK)));
+              if (verify && !pt.equals(payloadChunkAt(total, pos + off, pt.length))) {
+                throw new Error('reference round trip mismatch');
+              }
+            }
+            pos += n;
+          }
+          d.final();
+          check(pos, total);
+        } finally {
+          closeSync(fd);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
     release() {
       ct = [];
@@ -432,8 +551,10 @@ export interface ContenderResult {
   readonly mibps: Summary;
   /** Pairwise ratio to the raw ceiling in the same round. */
   readonly vsCeiling: Summary;
-  /** Pairwise ratio of src/crypto (same op, default variant) to this contender. */
+  /** Pairwise ratio of src/crypto (same op, default variant) to this contender (Encryption SDK and references). */
   readonly oursOverThis?: Summary;
+  /** Whether this is a raw reference contender (see Contender.reference). */
+  readonly reference: boolean;
   readonly samples: number[];
 }
 
@@ -445,10 +566,10 @@ export interface CaseResult {
 
 function contendersFor(c: CryptoCase): Contender[] {
   if (c.mode === 'buffer') {
-    return [rawLoop(c.bytes), oursBuffer(c.bytes), esdkBuffer(c.bytes, 'default'), esdkBuffer(c.bytes, 'fast')];
+    return [rawLoop(c.bytes), rawIntoOneBuffer(c.bytes), oursBuffer(c.bytes), esdkBuffer(c.bytes, 'default'), esdkBuffer(c.bytes, 'fast')];
   }
   return [
-    rawLoop(c.bytes), rawTransform(c.bytes), oursStream(c.bytes, false), oursStream(c.bytes, true),
+    rawLoop(c.bytes), rawTransform(c.bytes), rawAfterTempFile(c.bytes), oursStream(c.bytes, false), oursStream(c.bytes, true),
     esdkStream(c.bytes, 'default'), esdkStream(c.bytes, 'fast'),
   ];
 }
@@ -518,7 +639,8 @@ export async function runCase(c: CryptoCase, log: (s: string) => void): Promise<
         ceiling: x.ceiling === true,
         mibps: summarize(s),
         vsCeiling: summarize(pairRatios(s, ceil)),
-        oursOverThis: isEsdk(x) ? summarize(pairRatios(oursS, s)) : undefined,
+        oursOverThis: isEsdk(x) || x.reference === true ? summarize(pairRatios(oursS, s)) : undefined,
+        reference: x.reference === true,
         samples: s,
       };
     });
