@@ -12,7 +12,9 @@ import { chunkedReadable, collect } from './envelope-helpers';
 import {
   EnvelopeCipher, InvalidArgumentError, RawAesKeyring, TamperedCiphertextError, TruncatedCiphertextError, WrongKeyError,
 } from '../../src/crypto';
+import { AuthenticatedGcmDecryptStream } from '../../src/crypto/cipher/authenticated-decrypt';
 import { TagSplitter } from '../../src/crypto/cipher/gcm-streams';
+import { SpoolFile } from '../../src/crypto/cipher/spool-file';
 
 const keyring = new RawAesKeyring({ wrappingKey: randomBytes(32) });
 let dir: string;
@@ -111,7 +113,7 @@ describe('authenticated decryptStream', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  test('an object spanning several spool read buffers (4 MiB each, reused) decrypts exactly', async () => {
+  test('an object spanning several spool buffers (reused for reading) decrypts exactly', async () => {
     const cipher = new EnvelopeCipher({ keyring, tempDir: dir, maxInMemoryBytes: 1024 * 1024 });
     const pt = randomBytes(13 * 1024 * 1024 + 5);
     const { ciphertext, metadata } = await cipher.encrypt(pt);
@@ -127,7 +129,7 @@ describe('authenticated decryptStream', () => {
     const { ciphertext, metadata } = await cipher.encrypt(pt);
     const out = await cipher.decryptStream(chunkedReadable(ciphertext, [65536]), metadata);
     // The first plaintext chunk means the first pass (authentication) is over; the release pass has read at
-    // most two 4 MiB buffers so far. Change one byte near the end of the spooled ciphertext, then go on.
+    // most two spool buffers (2 x 2 MiB) so far. Change one byte near the end of the spooled ciphertext, then go on.
     const first = await new Promise<Buffer>((resolve) => out.once('data', resolve));
     out.pause();
     const [spoolDir] = readdirSync(dir);
@@ -190,6 +192,31 @@ describe('authenticated decryptStream', () => {
       expect(out.data.equals(pt)).toBe(true);
       expect(readdirSync(dir)).toEqual([]);
     });
+  });
+
+  test('destroyed while the first pass waits (spool being created): nothing is decrypted, the temp dir is removed', async () => {
+    const cipher = new EnvelopeCipher({ keyring, tempDir: dir, maxInMemoryBytes: 1024 });
+    const { ciphertext, metadata } = await cipher.encrypt(randomBytes(300_000));
+    const out = await cipher.decryptStream(chunkedReadable(ciphertext, [65536]), metadata);
+    expect(out).toBeInstanceOf(AuthenticatedGcmDecryptStream);
+    const update = jest.spyOn((out as unknown as { decipher: { update(b: Buffer): Buffer } }).decipher, 'update');
+    const create = SpoolFile.create.bind(SpoolFile);
+    const spy = jest.spyOn(SpoolFile, 'create').mockImplementation(async (tempDir: string) => {
+      out.destroy();
+      return create(tempDir);
+    });
+    try {
+      let dataEvents = 0;
+      out.on('data', () => dataEvents++);
+      await new Promise((r) => out.once('close', r));
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(dataEvents).toBe(0);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(update).not.toHaveBeenCalled();
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   test('truncated stream (< 16 bytes) -> TruncatedCiphertextError', async () => {

@@ -12,7 +12,7 @@ import { FileHandle, mkdtemp, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Size of each of the two staging / read buffers. */
-export const SPOOL_BUFFER_BYTES = 4 * 1024 * 1024;
+export const SPOOL_BUFFER_BYTES = 2 * 1024 * 1024;
 
 export class SpoolFile {
   /** Create the directory and the file (exclusively, owner read/write only). */
