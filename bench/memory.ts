@@ -71,7 +71,7 @@ const LABELS: Record<string, string> = {
 
 export function runMemory(o: { quick: boolean }, log: (s: string) => void): MemoryResult[] {
   const bytes = o.quick ? 64 * MiB : 1024 * MiB;
-  const runs = o.quick ? 1 : 2;
+  const runs = o.quick ? 1 : 3;
   const { dir, child } = buildChild();
   try {
     const out: MemoryResult[] = [];
