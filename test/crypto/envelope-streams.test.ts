@@ -194,12 +194,12 @@ describe('authenticated decryptStream', () => {
     });
   });
 
-  test('destroyed while the first pass waits (spool being created): nothing is decrypted, the temp dir is removed', async () => {
+  test('destroyed while the first pass waits (spool being created): the spool is never decrypted, the temp dir is removed', async () => {
     const cipher = new EnvelopeCipher({ keyring, tempDir: dir, maxInMemoryBytes: 1024 });
     const { ciphertext, metadata } = await cipher.encrypt(randomBytes(300_000));
     const out = await cipher.decryptStream(chunkedReadable(ciphertext, [65536]), metadata);
     expect(out).toBeInstanceOf(AuthenticatedGcmDecryptStream);
-    const update = jest.spyOn((out as unknown as { decipher: { update(b: Buffer): Buffer } }).decipher, 'update');
+    const update = jest.spyOn((out as unknown as { spoolDecipher: { update(b: Buffer): Buffer } }).spoolDecipher, 'update');
     const create = SpoolFile.create.bind(SpoolFile);
     const spy = jest.spyOn(SpoolFile, 'create').mockImplementation(async (tempDir: string) => {
       out.destroy();
@@ -217,6 +217,47 @@ describe('authenticated decryptStream', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  describe('plaintext decrypted in memory but never released is wiped', () => {
+    /** Record every buffer the in-memory decipher returns. */
+    function recordMemoryPlaintext(out: Readable): Buffer[] {
+      const decipher = (out as unknown as { memoryDecipher: { update(b: Buffer): Buffer } }).memoryDecipher;
+      const outputs: Buffer[] = [];
+      const update = decipher.update.bind(decipher);
+      jest.spyOn(decipher, 'update').mockImplementation((b: Buffer) => {
+        const r = update(b);
+        outputs.push(r);
+        return r;
+      });
+      return outputs;
+    }
+    const allZero = (b: Buffer) => b.every((x) => x === 0);
+
+    test('when the stream switches to the spool (the held part is re-encrypted into the spool)', async () => {
+      const cipher = new EnvelopeCipher({ keyring, tempDir: dir, maxInMemoryBytes: 256 * 1024 });
+      const pt = randomBytes(1024 * 1024);
+      const { ciphertext, metadata } = await cipher.encrypt(pt);
+      const out = await cipher.decryptStream(chunkedReadable(ciphertext, [65536]), metadata);
+      const outputs = recordMemoryPlaintext(out);
+      const result = await collect(out);
+      expect(result.error).toBeUndefined();
+      expect(result.data.equals(pt)).toBe(true);
+      expect(outputs.length).toBeGreaterThan(0);
+      expect(outputs.every(allZero)).toBe(true);
+    });
+
+    test('when the tag does not verify', async () => {
+      const cipher = new EnvelopeCipher({ keyring });
+      const { ciphertext, metadata } = await cipher.encrypt(randomBytes(300_000));
+      const out = await cipher.decryptStream(chunkedReadable(corrupt(ciphertext, ciphertext.length - 1), [65536]), metadata);
+      const outputs = recordMemoryPlaintext(out);
+      const result = await collect(out);
+      expect(result.error).toBeInstanceOf(TamperedCiphertextError);
+      expect(result.dataEvents).toBe(0);
+      expect(outputs.length).toBeGreaterThan(0);
+      expect(outputs.every(allZero)).toBe(true);
+    });
   });
 
   test('truncated stream (< 16 bytes) -> TruncatedCiphertextError', async () => {

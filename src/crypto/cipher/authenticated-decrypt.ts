@@ -1,19 +1,24 @@
 /**
- * Authenticate-before-release decryption of an S3EC GCM content stream: no plaintext byte exists,
- * let alone leaves, before the whole ciphertext has been authenticated.
+ * Authenticate-before-release decryption of an S3EC GCM content stream: no plaintext byte leaves before
+ * the whole ciphertext has been authenticated.
  *
- * 1. Authenticate. Ciphertext is fed to a {@link GcmTagCalculator} (GHASH only, no decryption) as it
- *    arrives and held: copied into memory up to `maxInMemoryBytes`, beyond that appended to a private
- *    {@link SpoolFile} (the copies held so far go first). The last 16 bytes are the stored tag; it must
- *    match the computed tag (constant-time) or the stream fails with TamperedCiphertextError.
- * 2. Release. The held ciphertext (memory or spool file) is decrypted with AES-GCM once more and the
- *    tag checked again at the end, so a spool file changed between the passes (by another process of
- *    the same user, or the disk) still ends in an error rather than passing silently.
+ * - Objects up to `maxInMemoryBytes` are decrypted with AES-GCM as they arrive (one pass); the plaintext
+ *   is held and released only once the tag verified, and zeroed if it does not.
+ * - Beyond that the stream switches to a private {@link SpoolFile}. From then on nothing is decrypted in
+ *   the first pass: the ciphertext held so far is regenerated from the held plaintext (GCM is CTR
+ *   underneath, so re-encrypting yields the same bytes) and the plaintext wiped; every ciphertext byte is
+ *   staged into the spool and fed to a {@link GcmTagCalculator} (GHASH only), and the tag must match
+ *   (constant-time). Then the spool is decrypted with AES-GCM in a second pass and the tag checked again
+ *   at the end, so a spool file changed between the passes still ends in an error.
  *
- * Memory stays bounded by `maxInMemoryBytes` plus the spool's write buffer and one read chunk.
+ * What is authenticated is always derived synchronously from the bytes as they arrived (decrypted, or
+ * copied into the spool's staging buffer): a source that reuses its buffers once they were read cannot
+ * change bytes between authentication and release.
+ *
+ * Memory stays bounded by `maxInMemoryBytes` plus the spool's two staging buffers.
  */
 import { Readable } from 'node:stream';
-import { ContentParams, gcmDecryptor } from './content-params';
+import { ContentParams, gcmDecryptor, gcmEncryptor } from './content-params';
 import { asBuffer, TagSplitter } from './gcm-streams';
 import { GcmTagCalculator } from './gcm-tag';
 import { SpoolFile } from './spool-file';
@@ -34,9 +39,16 @@ const RELEASE_CHUNK = 64 * 1024;
 
 /** Plaintext of `source` (GCM body ‖ tag), released only after the whole body authenticated. */
 export class AuthenticatedGcmDecryptStream extends Readable {
+  /** Decrypts as data arrives while the object fits in memory. */
+  private readonly memoryDecipher;
+  /** Regenerates the ciphertext of held plaintext when the stream switches to the spool. */
+  private readonly regenerator;
+  /** Authenticates spooled ciphertext (GHASH only). */
   private readonly tagCalculator: GcmTagCalculator;
-  private readonly decipher;
+  /** Decrypts the spool in the second pass. */
+  private readonly spoolDecipher;
   private readonly splitter = new TagSplitter();
+  /** Plaintext held until the tag verified (in-memory objects only); zeroed if never released. */
   private held: Buffer[] = [];
   private heldBytes = 0;
   private spool: SpoolFile | undefined;
@@ -48,8 +60,10 @@ export class AuthenticatedGcmDecryptStream extends Readable {
    */
   constructor(private readonly source: Readable, params: ContentParams, private readonly options: AuthenticatedDecryptOptions) {
     super({ highWaterMark: RELEASE_CHUNK });
+    this.memoryDecipher = gcmDecryptor(params);
+    this.regenerator = gcmEncryptor(params);
     this.tagCalculator = new GcmTagCalculator(params);
-    this.decipher = gcmDecryptor(params);
+    this.spoolDecipher = gcmDecryptor(params);
   }
 
   public _read(): void {
@@ -77,7 +91,7 @@ export class AuthenticatedGcmDecryptStream extends Readable {
     let failure: unknown;
     try {
       await this.authenticate();
-      // A stream destroyed during the first pass stops there: nothing unauthenticated is decrypted.
+      // A stream destroyed during the first pass stops there: nothing unauthenticated is released or decrypted.
       if (!this.destroyed) {
         await this.release();
       }
@@ -97,7 +111,7 @@ export class AuthenticatedGcmDecryptStream extends Readable {
     }
   }
 
-  /** Pass 1: GHASH every body byte, hold it (memory or spool), check the tag. Returns early if destroyed. */
+  /** Pass 1: hold every body byte (decrypted in memory, or spooled and GHASHed), then check the tag. */
   private async authenticate(): Promise<void> {
     for await (const raw of this.source) {
       for (const body of this.splitter.push(asBuffer(raw))) {
@@ -109,81 +123,79 @@ export class AuthenticatedGcmDecryptStream extends Readable {
     }
     const tag = this.splitter.tag();
     await this.hold(this.splitter.finalBody());
+    if (this.spool === undefined) {
+      this.memoryDecipher.setAuthTag(tag);
+      try {
+        this.memoryDecipher.final();
+      } catch {
+        throw new TamperedCiphertextError('content tag mismatch: object tampered with or wrong key');
+      }
+      return;
+    }
     if (!this.tagCalculator.matches(tag)) {
       throw new TamperedCiphertextError('content tag mismatch: object tampered with or wrong key');
     }
-    this.decipher.setAuthTag(tag);
+    this.spoolDecipher.setAuthTag(tag);
   }
 
-  /**
-   * Authenticate `body` and keep it. What is authenticated is always our own copy, taken synchronously, and
-   * exactly that copy is released later: a source that reuses its buffers once they were read cannot change
-   * bytes between authentication and release.
-   */
   private async hold(body: Buffer): Promise<void> {
     if (body.length === 0) {
       return;
     }
     if (this.spool === undefined && this.heldBytes + body.length <= this.options.maxInMemoryBytes) {
-      const copy = Buffer.from(body);
-      this.tagCalculator.update(copy);
-      this.held.push(copy);
-      this.heldBytes += copy.length;
+      this.held.push(this.memoryDecipher.update(body));
+      this.heldBytes += body.length;
       return;
     }
     if (this.spool === undefined) {
-      // Copy the body before the first await, then move what is held in memory to the new spool file.
+      // Copy the body before the first await, then move what is held to the new spool file as ciphertext.
       const pending = Buffer.from(body);
       this.spool = await SpoolFile.create(this.options.tempDir);
       const held = this.held;
       this.held = [];
       this.heldBytes = 0;
-      for (const c of held) {
-        await this.stage(c, false);
+      for (const plaintext of held) {
+        const ciphertext = this.regenerator.update(plaintext);
+        plaintext.fill(0);
+        await this.stage(ciphertext);
       }
-      await this.stage(pending, true);
+      await this.stage(pending);
       return;
     }
-    await this.stage(body, true);
+    await this.stage(body);
   }
 
-  /** Copy `bytes` into the spool (GHASHing each staged copy unless it was authenticated already). */
-  private async stage(bytes: Buffer, authenticate: boolean): Promise<void> {
+  /** Copy `bytes` into the spool, GHASHing each staged copy (exactly the bytes that will be written). */
+  private async stage(bytes: Buffer): Promise<void> {
     const spool = this.spool as SpoolFile;
     for (let off = 0; off < bytes.length;) {
       await spool.reserve();
       const staged = spool.stage(bytes.subarray(off));
-      if (authenticate) {
-        this.tagCalculator.update(staged);
-      }
+      this.tagCalculator.update(staged);
       off += staged.length;
     }
   }
 
-  /** Pass 2: decrypt the held ciphertext and emit it, with backpressure; check the tag again at the end. */
+  /** Pass 2: release the held plaintext, or decrypt the spool and release it; both with backpressure. */
   private async release(): Promise<void> {
     if (this.spool === undefined) {
-      const held = this.held;
-      this.held = [];
-      for (const c of held) {
-        for (let off = 0; off < c.length; off += RELEASE_CHUNK) {
-          await this.pushPlaintext(this.decipher.update(c.subarray(off, off + RELEASE_CHUNK)));
-        }
+      while (this.held.length > 0 && !this.destroyed) {
+        await this.pushPlaintext(this.held.shift() as Buffer);
       }
-    } else {
-      await this.spool.finish();
-      for await (const c of this.spool.chunks()) {
-        // The chunk's buffer is reused by the next read: decrypt it (into new buffers) before moving on.
-        for (let off = 0; off < c.length; off += RELEASE_CHUNK) {
-          await this.pushPlaintext(this.decipher.update(c.subarray(off, off + RELEASE_CHUNK)));
-        }
-        if (this.destroyed) {
-          return;
-        }
+      return;
+    }
+    await this.spool.finish();
+    for await (const c of this.spool.chunks()) {
+      // The chunk's buffer is reused by the next read: decrypt it (into new buffers) before moving on.
+      for (let off = 0; off < c.length; off += RELEASE_CHUNK) {
+        await this.pushPlaintext(this.spoolDecipher.update(c.subarray(off, off + RELEASE_CHUNK)));
+      }
+      if (this.destroyed) {
+        return;
       }
     }
     try {
-      this.decipher.final();
+      this.spoolDecipher.final();
     } catch {
       throw new TamperedCiphertextError('spooled ciphertext changed between authentication and decryption');
     }
@@ -203,6 +215,9 @@ export class AuthenticatedGcmDecryptStream extends Readable {
 
   private async cleanup(): Promise<void> {
     this.tagCalculator.discard();
+    for (const p of this.held) {
+      p.fill(0);
+    }
     this.held = [];
     this.heldBytes = 0;
     const spool = this.spool;
