@@ -17,9 +17,10 @@
  *
  * Memory stays bounded by `maxInMemoryBytes` plus the spool's two staging buffers.
  */
+import { DecipherGCM } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ContentParams, gcmDecryptor, gcmEncryptor } from './content-params';
-import { asBuffer, TagSplitter } from './gcm-streams';
+import { asBuffer, CHUNK_SIZE, TagSplitter } from './gcm-streams';
 import { GcmTagCalculator } from './gcm-tag';
 import { SpoolFile } from './spool-file';
 import { TamperedCiphertextError } from '../errors';
@@ -32,10 +33,10 @@ export interface AuthenticatedDecryptOptions {
 }
 
 /**
- * Plaintext chunk size of the release pass. Like the other streams' 64 KiB: larger chunks measured no
- * faster and let more garbage build up between minor GCs (higher peak RSS in BENCHMARKS.md's memory run).
+ * Plaintext chunk size of the release pass: the other streams' 64 KiB. Larger chunks measured no faster and
+ * let more garbage build up between minor GCs (higher peak RSS in BENCHMARKS.md's memory run).
  */
-const RELEASE_CHUNK = 64 * 1024;
+const RELEASE_CHUNK = CHUNK_SIZE;
 
 /** Plaintext of `source` (GCM body ‖ tag), released only after the whole body authenticated. */
 export class AuthenticatedGcmDecryptStream extends Readable {
@@ -71,18 +72,14 @@ export class AuthenticatedGcmDecryptStream extends Readable {
       this.running = this.run();
       return;
     }
-    const wake = this.wakeReader;
-    this.wakeReader = undefined;
-    wake?.();
+    this.wake();
   }
 
   public _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
     if (!this.source.destroyed) {
       this.source.destroy();
     }
-    const wake = this.wakeReader;
-    this.wakeReader = undefined;
-    wake?.();
+    this.wake();
     const cleanup = this.running ?? this.cleanup();
     cleanup.then(() => cb(err), (e: unknown) => cb(err ?? (e as Error)));
   }
@@ -123,16 +120,8 @@ export class AuthenticatedGcmDecryptStream extends Readable {
     }
     const tag = this.splitter.tag();
     await this.hold(this.splitter.finalBody());
-    if (this.spool === undefined) {
-      this.memoryDecipher.setAuthTag(tag);
-      try {
-        this.memoryDecipher.final();
-      } catch {
-        throw new TamperedCiphertextError('content tag mismatch: object tampered with or wrong key');
-      }
-      return;
-    }
-    if (!this.tagCalculator.matches(tag)) {
+    const authentic = this.spool === undefined ? finalWithTag(this.memoryDecipher, tag) : this.tagCalculator.matches(tag);
+    if (!authentic) {
       throw new TamperedCiphertextError('content tag mismatch: object tampered with or wrong key');
     }
     this.spoolDecipher.setAuthTag(tag);
@@ -201,6 +190,13 @@ export class AuthenticatedGcmDecryptStream extends Readable {
     }
   }
 
+  /** Resume a release pass waiting for the consumer (or for destruction). */
+  private wake(): void {
+    const wake = this.wakeReader;
+    this.wakeReader = undefined;
+    wake?.();
+  }
+
   /** Push one plaintext chunk; wait for the consumer when its buffer is full. */
   private async pushPlaintext(plaintext: Buffer): Promise<void> {
     if (this.destroyed || plaintext.length === 0) {
@@ -223,5 +219,16 @@ export class AuthenticatedGcmDecryptStream extends Readable {
     const spool = this.spool;
     this.spool = undefined;
     await spool?.remove();
+  }
+}
+
+/** Set the tag and finish a GCM decipher: whether the tag verified. */
+function finalWithTag(decipher: DecipherGCM, tag: Buffer): boolean {
+  decipher.setAuthTag(tag);
+  try {
+    decipher.final();
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -29,6 +29,8 @@ export class GcmTagCalculator {
   private readonly ghash: CipherGCM;
   private readonly h: Buffer;
   private readonly aadLength: number;
+  /** Zero bytes fed after the AAD: GHASH's own padding of A to a block boundary. */
+  private readonly aadPadding: number;
   private ciphertextLength = 0;
   private done = false;
 
@@ -37,9 +39,9 @@ export class GcmTagCalculator {
     // The AAD (if any) goes in first, then zeros up to a block boundary: exactly GHASH's own padding of A.
     this.ghash = gcmEncryptor(params);
     this.aadLength = params.aad?.length ?? 0;
-    const pad = (BLOCK - (this.aadLength % BLOCK)) % BLOCK;
-    if (pad > 0) {
-      this.ghash.setAAD(ZERO_BLOCK.subarray(0, pad));
+    this.aadPadding = (BLOCK - (this.aadLength % BLOCK)) % BLOCK;
+    if (this.aadPadding > 0) {
+      this.ghash.setAAD(ZERO_BLOCK.subarray(0, this.aadPadding));
     }
     const ecb = createCipheriv('aes-256-ecb', params.key, null).setAutoPadding(false);
     this.h = ecb.update(ZERO_BLOCK);
@@ -66,9 +68,8 @@ export class GcmTagCalculator {
     try {
       this.ghash.final();
       const tag = this.ghash.getAuthTag();
-      const padA = (BLOCK - (this.aadLength % BLOCK)) % BLOCK;
       const actual = lengthBlock(this.aadLength, this.ciphertextLength);
-      const computed = lengthBlock(this.aadLength + padA + this.ciphertextLength, 0);
+      const computed = lengthBlock(this.aadLength + this.aadPadding + this.ciphertextLength, 0);
       for (let i = 0; i < BLOCK; i++) {
         actual[i] ^= computed[i];
       }
