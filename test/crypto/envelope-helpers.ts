@@ -147,3 +147,26 @@ export async function collect(stream: Readable): Promise<{ data: Buffer; error?:
     stream.on('end', () => resolve({ data: Buffer.concat(parts), dataEvents }));
   });
 }
+
+/**
+ * Poll `condition` until it holds; fail naming `what` after `timeoutMs`. For states a stream reaches
+ * asynchronously (a spool file appearing): waiting on the state itself, not on a fixed delay, keeps the
+ * test independent of how loaded the machine is.
+ */
+export async function waitUntil(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Resolves on the stream's 'close' event (at once if it already closed). */
+export async function closed(stream: Readable): Promise<void> {
+  if (stream.closed) {
+    return;
+  }
+  await new Promise((r) => stream.once('close', r));
+}

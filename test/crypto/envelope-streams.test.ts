@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import * as fc from 'fast-check';
-import { chunkedReadable, collect } from './envelope-helpers';
+import { chunkedReadable, closed, collect, waitUntil } from './envelope-helpers';
 import {
   EnvelopeCipher, InvalidArgumentError, RawAesKeyring, TamperedCiphertextError, TruncatedCiphertextError, WrongKeyError,
 } from '../../src/crypto';
@@ -22,6 +22,11 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'envelope-streams-test-'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Whether a PassThrough has handed everything written to it to its reader. */
+function drained(source: PassThrough): boolean {
+  return source.readableLength + source.writableLength === 0;
+}
 
 function corrupt(ct: Buffer, at: number): Buffer {
   const c = Buffer.from(ct);
@@ -41,10 +46,11 @@ describe('authenticated decryptStream', () => {
     let dataBeforeEnd = 0;
     out.on('data', () => dataBeforeEnd++);
     // The latest chunk is held back (it may hold the tag); the first one is processed and spooled.
+    // Each write is taken before the next (written together, the source would hand them over as one chunk).
     source.write(ciphertext.subarray(0, 1024 * 1024));
-    await new Promise((r) => setTimeout(r, 20));
+    await waitUntil(() => drained(source), 'the stream has taken the first chunk');
     source.write(ciphertext.subarray(1024 * 1024, 2 * 1024 * 1024));
-    await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(() => drained(source) && readdirSync(dir).length > 0, 'the second chunk is taken and the spool exists');
     expect(dataBeforeEnd).toBe(0);
     const spools = readdirSync(dir);
     expect(spools).toHaveLength(1);
@@ -90,7 +96,8 @@ describe('authenticated decryptStream', () => {
         resolve();
       });
     });
-    await new Promise((r) => setTimeout(r, 100));
+    // The temp directory is gone by the time the stream closes.
+    await closed(out);
     expect(readdirSync(dir)).toEqual([]);
   });
 
@@ -102,13 +109,12 @@ describe('authenticated decryptStream', () => {
     out.on('data', () => undefined);
     out.on('error', () => undefined);
     source.write(ciphertext.subarray(0, 50_000));
-    await new Promise((r) => setTimeout(r, 20));
+    await waitUntil(() => drained(source), 'the stream has taken the first chunk');
     source.write(ciphertext.subarray(50_000, 100_000));
-    await new Promise((r) => setTimeout(r, 50));
-    expect(readdirSync(dir)).toHaveLength(1);
+    await waitUntil(() => readdirSync(dir).length === 1, 'the spool directory exists');
     // The source never ends; the consumer gives up.
     out.destroy();
-    await new Promise((r) => setTimeout(r, 100));
+    await closed(out);
     expect(source.destroyed).toBe(true);
     expect(readdirSync(dir)).toEqual([]);
   });
