@@ -188,7 +188,8 @@ describe('cloud assemblies', () => {
     expect(r.code).toBe(0);
     expect(j.templates).toHaveLength(100);
     process.stderr.write(`100-stack cdk.out (${j.templates.reduce((n: number, t: any) => n + t.results, 0)} rule results) checked in ${elapsed} ms\n`);
-  });
+    // Synthesizing 100 stacks and running the CLI takes ~6 s here: jest's 5 s default would fail it on a slower machine.
+  }, 60_000);
 });
 
 test('the pack works as a policy-validation plugin during synth', () => {
