@@ -214,7 +214,7 @@ describe('authenticated decryptStream', () => {
     try {
       let dataEvents = 0;
       out.on('data', () => dataEvents++);
-      await new Promise((r) => out.once('close', r));
+      await closed(out);
       expect(spy).toHaveBeenCalledTimes(1);
       expect(dataEvents).toBe(0);
       await new Promise((r) => setTimeout(r, 50));
