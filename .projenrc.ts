@@ -86,6 +86,8 @@ project.addPackageIgnore('/bench/');
 project.addPackageIgnore('/cdk.json');
 project.addPackageIgnore('/.ci/');
 project.addPackageIgnore('/BENCHMARKS.md');
+// `npx cdk synth` (the README's first command) writes the example app's output here.
+project.addPackageIgnore('/cdk.out/');
 
 // The runtime crypto module is a subpath export outside the jsii surface.
 project.package.addField('exports', {
@@ -93,6 +95,15 @@ project.package.addField('exports', {
   './crypto': './lib/crypto/index.js',
   './package.json': './package.json',
   './.jsii': './.jsii',
+});
+// `exports` is read only under moduleResolution node16, nodenext and bundler. Most
+// CDK apps still compile with `"moduleResolution": "node"` (node10), which ignores
+// it and would fail on `cdk-secure-bucket/crypto` with TS2307: `typesVersions`
+// maps that subpath to its declarations there. The root entry keeps `types`.
+project.package.addField('typesVersions', {
+  '*': {
+    crypto: ['lib/crypto/index.d.ts'],
+  },
 });
 
 // The example app and benches are type-checked with the tests (not compiled by jsii).
@@ -132,7 +143,8 @@ verify.exec('git diff --ignore-space-at-eol --exit-code -- API.md || (echo "API.
 verify.exec('tsc --noEmit -p test/tsconfig.json');
 verify.spawn(project.testTask);
 // eslint runs with --fix: a fix it had to make means unlinted code was committed.
-verify.exec('git diff --ignore-space-at-eol --exit-code || (echo "The tree changed during verify (eslint --fix or docgen): commit the result" && exit 1)', {
+// Name what changed: eslint --fix, docgen or a test may have written it.
+verify.exec('git diff --ignore-space-at-eol --quiet || (echo "verify changed these tracked files (eslint --fix, docgen or a test wrote them); review and commit the result:" && git diff --ignore-space-at-eol --stat && exit 1)', {
   condition: 'git rev-parse --is-inside-work-tree',
 });
 

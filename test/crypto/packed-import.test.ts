@@ -1,13 +1,15 @@
 /**
  * `cdk-secure-bucket/crypto` from the packed package, in a scratch project:
  * loading it must not load aws-cdk-lib or constructs (it has no runtime
- * dependency), through both `require` and `import`.
+ * dependency), through both `require` and `import`; its types must resolve
+ * under every TypeScript `moduleResolution` a CDK app uses; and the tarball
+ * must hold only what a user installs (no `cdk.out/` from `npx cdk synth`).
  *
  * The scratch project lives under the OS temp directory, where neither
  * aws-cdk-lib nor constructs can be resolved: an import of either would fail
  * loudly, and the module cache is inspected as well.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,6 +17,9 @@ import * as path from 'node:path';
 const ROOT = path.resolve(__dirname, '..', '..');
 
 let scratch: string;
+let packedFiles: string[];
+/** A `cdk.out/` this test made in the repository (to be removed again), if there was none. */
+let madeCdkOut: string | undefined;
 
 beforeAll(() => {
   // `npm run verify` compiles lib/ before the tests; build it when run alone.
@@ -22,10 +27,21 @@ beforeAll(() => {
     execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'pipe' });
   }
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'csb-packed-'));
+  // Pack as a user would after the README's first command, `npx cdk synth`: with a cdk.out/ present.
+  const cdkOut = path.join(ROOT, 'cdk.out');
+  if (!fs.existsSync(cdkOut)) {
+    fs.mkdirSync(cdkOut);
+    madeCdkOut = cdkOut;
+  }
+  fs.writeFileSync(path.join(cdkOut, 'csb-pack-probe.template.json'), '{}');
   const packOut = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], {
     cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const tarball = path.join(scratch, JSON.parse(packOut)[0].filename);
+  fs.rmSync(path.join(cdkOut, 'csb-pack-probe.template.json'));
+  if (madeCdkOut) fs.rmSync(madeCdkOut, { recursive: true, force: true });
+  const packed = JSON.parse(packOut)[0];
+  packedFiles = packed.files.map((f: { path: string }) => f.path);
+  const tarball = path.join(scratch, packed.filename);
   const pkgDir = path.join(scratch, 'node_modules', 'cdk-secure-bucket');
   fs.mkdirSync(pkgDir, { recursive: true });
   execFileSync('tar', ['-xzf', tarball, '-C', pkgDir, '--strip-components=1']);
@@ -34,6 +50,7 @@ beforeAll(() => {
 
 afterAll(() => {
   if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+  if (madeCdkOut) fs.rmSync(madeCdkOut, { recursive: true, force: true });
 });
 
 function runNode(file: string, source: string): any {
@@ -65,6 +82,70 @@ test('the packed package has the crypto entry point and no TypeScript sources', 
   expect(fs.existsSync(path.join(pkgDir, 'test'))).toBe(false);
   expect(JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')).exports['./crypto']).toBe('./lib/crypto/index.js');
 });
+
+test('the tarball holds the compiled library and its docs only: no cdk.out/, sources, tests, examples or benches', () => {
+  expect(packedFiles.length).toBeGreaterThan(10);
+  const outside = packedFiles.filter((f) => !(
+    f.startsWith('lib/') || f.startsWith('node_modules/yaml/') /* bundled for the check CLI */ || ['package.json', 'README.md', 'API.md', 'LICENSE', '.jsii'].includes(f)
+  ));
+  expect(outside).toEqual([]);
+  expect(packedFiles.filter((f) => f.startsWith('cdk.out'))).toEqual([]);
+  expect(packedFiles).toContain('lib/crypto/index.d.ts');
+});
+
+/**
+ * A consumer file type-checked with the repository's TypeScript against the unpacked
+ * package, as an existing CDK app would compile it. `node` (node10) ignores `exports`:
+ * `typesVersions` must carry the subpath there.
+ */
+const CONSUMER = `
+import { EnvelopeCipher, RawAesKeyring, TamperedCiphertextError } from 'cdk-secure-bucket/crypto';
+import { randomBytes } from 'node:crypto';
+
+export async function roundTrip(): Promise<string> {
+  const cipher = new EnvelopeCipher({ keyring: new RawAesKeyring({ wrappingKey: randomBytes(32) }) });
+  const { ciphertext, metadata } = await cipher.encrypt(Buffer.from('typed'), { context: { app: 'consumer' } });
+  const plaintext: Buffer = await cipher.decrypt(ciphertext, metadata, { context: { app: 'consumer' } });
+  const isTyped: boolean = new TamperedCiphertextError('x') instanceof Error;
+  return plaintext.toString() + String(isTyped);
+}
+// Types are checked, not erased to any: a wrong argument must be an error.
+// @ts-expect-error a keyring is required
+export const broken = new EnvelopeCipher({});
+`;
+
+test.each([
+  ['node', 'commonjs'],
+  ['node16', 'node16'],
+  ['nodenext', 'nodenext'],
+  ['bundler', 'esnext'],
+])('types of cdk-secure-bucket/crypto resolve under moduleResolution %s', (moduleResolution, module) => {
+  const dir = fs.mkdtempSync(path.join(scratch, `tsc-${moduleResolution}-`));
+  fs.writeFileSync(path.join(dir, 'consumer.ts'), CONSUMER);
+  fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: {
+      module,
+      moduleResolution,
+      target: 'ES2022',
+      strict: true,
+      noEmit: true,
+      skipLibCheck: false,
+      ignoreDeprecations: '6.0',
+      // The scratch project has no @types/node of its own; use the repository's.
+      typeRoots: [path.join(ROOT, 'node_modules', '@types')],
+      types: ['node'],
+    },
+    files: ['consumer.ts'],
+  }));
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const run = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--traceResolution'], { cwd: dir, encoding: 'utf8' });
+  const trace = `${run.stdout}${run.stderr}`;
+  expect(trace.split('\n').filter((l) => /error TS/.test(l))).toEqual([]);
+  expect(run.status).toBe(0);
+  // Resolved from the unpacked tarball, not from the repository's sources.
+  const resolvedTo = /Module name 'cdk-secure-bucket\/crypto' was successfully resolved to '([^']+)'/.exec(trace)?.[1];
+  expect(resolvedTo).toBe(fs.realpathSync(path.join(scratch, 'node_modules', 'cdk-secure-bucket', 'lib', 'crypto', 'index.d.ts')));
+}, 60_000);
 
 test.each([
   ['require (CommonJS)', 'probe.cjs', `(async () => { const crypto = require('cdk-secure-bucket/crypto'); ${PROBE} })().catch((e) => { console.error(e); process.exit(1); });`],
