@@ -1,9 +1,9 @@
 import { InputError, LoadedTemplate } from './load';
 import { TemplateResult } from './report';
+import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
 import { evaluateTemplate } from '../nag/engine/evaluate';
-import { ALL_MODES, EnginePolicy, TemplateIndex } from '../nag/engine/template-index';
-import { S3EncryptionPolicy } from '../nag/s3-encryption-checks';
-import { EncryptionModeKind } from '../secure-bucket/encryption-mode';
+import { ALL_MODES, EnginePolicy, S3EncryptionPolicy } from '../nag/engine/policy';
+import { TemplateIndex } from '../nag/engine/template-index';
 
 /** Runs the rule engine over loaded templates. */
 export function checkTemplates(templates: LoadedTemplate[], policy: EnginePolicy): TemplateResult[] {

@@ -2,9 +2,9 @@ import * as fs from 'fs';
 import { checkTemplates, parseMode, policyFromJson } from './check';
 import { InputError, loadInputs } from './load';
 import { formatJson, formatJunit, formatSarif, formatText } from './report';
+import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
 import { isFailure } from '../nag/engine/evaluate';
-import { toEnginePolicy } from '../nag/s3-encryption-checks';
-import { EncryptionModeKind } from '../secure-bucket/encryption-mode';
+import { toEnginePolicy } from '../nag/engine/policy';
 
 /** Where the command writes. */
 export interface CliIo {

@@ -1,8 +1,8 @@
 import * as path from 'path';
 import { LoadedTemplate } from './load';
 import { Finding, isFailure } from '../nag/engine/evaluate';
+import { EnginePolicy } from '../nag/engine/policy';
 import { ruleId } from '../nag/engine/rule';
-import { EnginePolicy } from '../nag/engine/template-index';
 import { ALL_RULES } from '../nag/rules';
 
 /** The results of one template. */

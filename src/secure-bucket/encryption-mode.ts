@@ -2,20 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { DataEvents } from '../audit/data-events';
-
-/**
- * The server-side encryption modes a SecureBucket can be provisioned for.
- */
-export enum EncryptionModeKind {
-  /** SSE-S3: Amazon S3 managed keys (AES256). */
-  SSE_S3 = 'SSE_S3',
-  /** SSE-KMS: a customer-managed AWS KMS key (`aws:kms`), with an S3 Bucket Key. */
-  SSE_KMS = 'SSE_KMS',
-  /** DSSE-KMS: dual-layer server-side encryption with a customer-managed AWS KMS key (`aws:kms:dsse`). */
-  DSSE_KMS = 'DSSE_KMS',
-  /** SSE-C: keys the caller provides with every request; S3 never stores them. */
-  SSE_C = 'SSE_C',
-}
+import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
 
 /**
  * Options for the KMS modes (SSE-KMS and DSSE-KMS).

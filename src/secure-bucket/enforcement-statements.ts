@@ -1,5 +1,5 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { EncryptionModeKind } from './encryption-mode';
+import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
 
 /** Condition keys of the S3 encryption request headers. */
 const SSE = 's3:x-amz-server-side-encryption';

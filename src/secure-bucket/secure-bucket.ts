@@ -3,11 +3,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { EncryptionMode, EncryptionModeKind } from './encryption-mode';
+import { EncryptionMode } from './encryption-mode';
 import { enforcementStatements } from './enforcement-statements';
 import { AccessLogsBucket } from '../audit/access-logs-bucket';
 import { DataEvents } from '../audit/data-events';
 import { EncryptionAuditTrail } from '../audit/encryption-audit-trail';
+import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
 import { SecureBucketConfigError } from '../private/errors';
 import { enableServerAccessLogs } from '../private/server-access-logs';
 

@@ -6,7 +6,8 @@ import { IConstruct } from 'constructs';
 import { main } from '../../src/check/main';
 import { S3EncryptionChecks, S3EncryptionChecksProps } from '../../src/nag';
 import { evaluateTemplate, isFailure } from '../../src/nag/engine/evaluate';
-import { TemplateIndex, DEFAULT_POLICY, EnginePolicy } from '../../src/nag/engine/template-index';
+import { DEFAULT_POLICY, EnginePolicy } from '../../src/nag/engine/policy';
+import { TemplateIndex } from '../../src/nag/engine/template-index';
 
 export const FIXTURES = path.join(__dirname, '..', 'fixtures', 'templates');
 

@@ -7,7 +7,7 @@ import { FIXTURES, packFindings, templateFindings } from './helpers';
 import { DataEvents, EncryptionAuditTrail, EncryptionMode, EncryptionModeKind, SecureBucket } from '../../src';
 import { parseTemplate } from '../../src/check/load';
 import { S3EncryptionChecks, S3EncryptionChecksProps } from '../../src/nag';
-import { DEFAULT_POLICY } from '../../src/nag/engine/template-index';
+import { DEFAULT_POLICY } from '../../src/nag/engine/policy';
 import { enforcementStatements } from '../../src/secure-bucket/enforcement-statements';
 
 const P = 'S3Encryption-';

@@ -1,7 +1,7 @@
+import { EncryptionModeKind } from './encryption-mode-kind';
 import { SSE_C_KEY, SSE_KEY, Verdict, probe } from './policy-statements';
 import { CfnResourceView, TemplateIndex } from './template-index';
 import { asList, resolveBool, show } from './values';
-import { EncryptionModeKind } from '../../secure-bucket/encryption-mode';
 
 /** The S3 algorithm names of the modes with a default encryption of their own. */
 export const ALGORITHM: Record<string, string> = {

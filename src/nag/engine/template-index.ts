@@ -1,6 +1,6 @@
+import { DEFAULT_POLICY, EnginePolicy } from './policy';
 import { DenyStatement, denyStatements } from './policy-statements';
 import { Resolved, ResolveScope, asList, canonArn, resolveString } from './values';
-import { EncryptionModeKind } from '../../secure-bucket/encryption-mode';
 
 /** A CloudFormation resource, properties resolved as far as possible. */
 export interface CfnResourceView {
@@ -10,21 +10,6 @@ export interface CfnResourceView {
   /** Why the properties could not be resolved at all (the rule then reports UNKNOWN). */
   readonly unresolvable?: string;
 }
-
-/** The encryption policy the rules check against (engine form, defaults applied). */
-export interface EnginePolicy {
-  readonly allowedModes: EncryptionModeKind[];
-  /** Undefined: any customer-managed key. */
-  readonly allowedKmsKeyArns?: string[];
-  /** Whether access-log destinations and CloudTrail log buckets get their service-imposed treatment. */
-  readonly exemptLogBuckets: boolean;
-}
-
-export const ALL_MODES: EncryptionModeKind[] = [
-  EncryptionModeKind.SSE_S3, EncryptionModeKind.SSE_KMS, EncryptionModeKind.DSSE_KMS, EncryptionModeKind.SSE_C,
-];
-
-export const DEFAULT_POLICY: EnginePolicy = { allowedModes: ALL_MODES, exemptLogBuckets: true };
 
 /**
  * One template, indexed for the rules: resources by logical id and type,

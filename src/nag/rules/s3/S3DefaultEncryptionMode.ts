@@ -1,5 +1,5 @@
-import { EncryptionModeKind } from '../../../secure-bucket/encryption-mode';
 import { LogBucketRole, bucketEncryption, logBucketRole, modeName } from '../../engine/bucket-model';
+import { EncryptionModeKind } from '../../engine/encryption-mode-kind';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
 
 /**

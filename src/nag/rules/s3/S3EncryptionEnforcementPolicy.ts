@@ -1,5 +1,5 @@
-import { EncryptionModeKind } from '../../../secure-bucket/encryption-mode';
 import { ALGORITHM, LogBucketRole, bucketEncryption, logBucketRole, modeName } from '../../engine/bucket-model';
+import { EncryptionModeKind } from '../../engine/encryption-mode-kind';
 import { ProbeRequest, SSE_C_KEY, SSE_KEY, SSE_KMS_KEY_ID_KEY, Verdict, probe, showRequest } from '../../engine/policy-statements';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
 

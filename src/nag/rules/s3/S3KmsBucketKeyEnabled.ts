@@ -1,5 +1,5 @@
-import { EncryptionModeKind } from '../../../secure-bucket/encryption-mode';
 import { bucketEncryption } from '../../engine/bucket-model';
+import { EncryptionModeKind } from '../../engine/encryption-mode-kind';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
 
 /** An SSE-KMS bucket has an S3 Bucket Key (DSSE-KMS does not support one). */
