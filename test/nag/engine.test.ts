@@ -1,7 +1,7 @@
 import { App, CfnResource, Lazy, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { packFindings, templateFindings } from './helpers';
-import { SSE_KEY, Verdict, conditionsHold, denyStatements, probe } from '../../src/nag/engine/policy-statements';
+import { ABSENT, SSE_KEY, anyExcept, conditionHoldsForAll, denyStatements, exact, proveDenied } from '../../src/nag/engine/policy-statements';
 import { TemplateIndex } from '../../src/nag/engine/template-index';
 import { resolveString } from '../../src/nag/engine/values';
 
@@ -34,25 +34,41 @@ describe('symbolic resolution', () => {
 describe('condition evaluation (IAM semantics)', () => {
   const st = (Condition: object) => denyStatements({ Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: '*', Condition }] }, index)[0];
 
+  /** Whether every condition of the statement holds for an upload whose SSE header is `kv` (other keys absent). */
+  const holds = (condition: Record<string, Record<string, string | string[]>>, kv: ReturnType<typeof exact>) =>
+    Object.entries(condition).every(([op, keys]) => Object.entries(keys).every(([k, v]) =>
+      conditionHoldsForAll(op, k.toLowerCase(), ([] as string[]).concat(v), k.toLowerCase() === SSE_KEY ? kv : ABSENT) === true));
+
   test.each([
-    ['Null false + StringNotEquals', { Null: { [SSE_KEY]: 'false' }, StringNotEquals: { [SSE_KEY]: 'aws:kms' } }, Verdict.DOES_NOT_DENY],
-    ['StringNotEquals alone (absent key matches)', { StringNotEquals: { [SSE_KEY]: 'aws:kms' } }, Verdict.DENIES],
-    ['StringNotEqualsIfExists', { StringNotEqualsIfExists: { [SSE_KEY]: 'aws:kms' } }, Verdict.DENIES],
-    ['StringEquals on an absent key', { StringEquals: { [SSE_KEY]: 'AES256' } }, Verdict.DOES_NOT_DENY],
-    ['ForAnyValue is not evaluated', { 'ForAnyValue:StringEquals': { [SSE_KEY]: 'AES256' } }, Verdict.UNKNOWN],
-  ])('%s, request without SSE headers', (_name, condition, verdict) => {
-    expect(conditionsHold(st(condition), {})).toBe(verdict);
+    ['Null false + StringNotEquals', { Null: { [SSE_KEY]: 'false' }, StringNotEquals: { [SSE_KEY]: 'aws:kms' } }, false],
+    ['StringNotEquals alone (absent key matches)', { StringNotEquals: { [SSE_KEY]: 'aws:kms' } }, true],
+    ['StringNotEqualsIfExists', { StringNotEqualsIfExists: { [SSE_KEY]: 'aws:kms' } }, true],
+    ['StringEquals on an absent key', { StringEquals: { [SSE_KEY]: 'AES256' } }, false],
+    ['ForAnyValue is not evaluated', { 'ForAnyValue:StringEquals': { [SSE_KEY]: 'AES256' } }, false],
+  ])('%s, request without SSE headers', (_name, condition, expected) => {
+    expect(holds(condition as any, ABSENT)).toBe(expected);
+  });
+
+  test('a negated operator holds for "any value but X" only when it exempts nothing else, taken literally', () => {
+    const key = 's3:x-amz-server-side-encryption-aws-kms-key-id';
+    expect(conditionHoldsForAll('StringNotEquals', key, ['arn:k'], anyExcept('arn:k'))).toBe(true);
+    expect(conditionHoldsForAll('StringNotEquals', key, ['arn:k', 'arn:other'], anyExcept('arn:k'))).not.toBe(true);
+    expect(conditionHoldsForAll('StringNotLike', key, ['arn:*'], anyExcept('arn:k'))).not.toBe(true);
+    expect(conditionHoldsForAll('StringNotEqualsIgnoreCase', key, ['arn:k'], anyExcept('arn:k'))).not.toBe(true);
+    expect(conditionHoldsForAll('StringEquals', key, ['arn:x'], anyExcept('arn:k'))).not.toBe(true);
+    expect(conditionHoldsForAll('Null', key, ['false'], anyExcept('arn:k'))).toBe(true);
   });
 
   test('a header with another algorithm is denied by each equivalent form', () => {
+    const cls = (v: string) => ({ description: '', action: 's3:PutObject', target: 'objects' as const, keys: { [SSE_KEY]: [exact(v)] } });
     for (const c of [
       { Null: { [SSE_KEY]: 'false' }, StringNotEquals: { [SSE_KEY]: 'aws:kms' } },
       { StringNotEquals: { [SSE_KEY]: 'aws:kms' } },
       { StringNotEqualsIfExists: { [SSE_KEY]: ['aws:kms'] } },
       { StringNotLike: { [SSE_KEY]: 'aws:kms' } },
     ]) {
-      expect(probe([st(c)], 's3:PutObject', ['arn:x'], { [SSE_KEY]: 'AES256' }).verdict).toBe(Verdict.DENIES);
-      expect(probe([st(c)], 's3:PutObject', ['arn:x'], { [SSE_KEY]: 'aws:kms' }).verdict).toBe(Verdict.DOES_NOT_DENY);
+      expect(proveDenied([st(c)], cls('AES256'), ['arn:x']).proven).toBe(true);
+      expect(proveDenied([st(c)], cls('aws:kms'), ['arn:x']).proven).toBe(false);
     }
   });
 

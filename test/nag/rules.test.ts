@@ -67,7 +67,7 @@ const CASES: Array<{ rule: string; compliant: (s: Stack) => s3.IBucket; nonCompl
   {
     rule: 'S3EncryptionEnforcementPolicy',
     compliant: (s) => {
-      const b = new s3.Bucket(s, 'B', { encryption: s3.BucketEncryption.S3_MANAGED, enforceSSL: true, blockedEncryptionTypes: [s3.BlockedEncryptionType.SSE_C] });
+      const b = new s3.Bucket(s, 'B', { encryption: s3.BucketEncryption.S3_MANAGED, enforceSSL: true, minimumTLSVersion: 1.2, blockedEncryptionTypes: [s3.BlockedEncryptionType.SSE_C] });
       enforcementStatements(EncryptionModeKind.SSE_S3, { objectsArn: b.arnForObjects('*') }).forEach((st) => b.addToResourcePolicy(st));
       return b;
     },
@@ -78,6 +78,7 @@ const CASES: Array<{ rule: string; compliant: (s: Stack) => s3.IBucket; nonCompl
         encryptionKey: key,
         bucketKeyEnabled: true,
         enforceSSL: true,
+        minimumTLSVersion: 1.2,
         blockedEncryptionTypes: [s3.BlockedEncryptionType.SSE_C],
       });
       EncryptionAuditTrail.of(s).recordDataEvents(b, DataEvents.ALL);

@@ -1,7 +1,7 @@
 import { EncryptionModeKind } from './encryption-mode-kind';
-import { SSE_C_KEY, SSE_KEY, Verdict, probe } from './policy-statements';
+import { ABSENT, SSE_C_KEY, SSE_KEY, exact, proveDenied } from './policy-statements';
 import { CfnResourceView, TemplateIndex } from './template-index';
-import { asList, resolveBool, show } from './values';
+import { asList, canonArn, resolveBool, show } from './values';
 
 /** The S3 algorithm names of the modes with a default encryption of their own. */
 export const ALGORITHM: Record<string, string> = {
@@ -69,11 +69,11 @@ function readEncryption(bucket: CfnResourceView, index: TemplateIndex): BucketEn
 /** SSE-C mode: the bucket policy refuses uploads that do not carry the SSE-C algorithm header. */
 function requiresSseC(bucket: CfnResourceView, index: TemplateIndex): boolean {
   const { statements } = index.denyStatementsOf(bucket);
-  const objects = index.bucketArns(bucket).map((a) => `${a}/probe-object`);
-  const plain = probe(statements, 's3:PutObject', objects, {});
-  const withSseC = probe(statements, 's3:PutObject', objects, { [SSE_C_KEY]: 'AES256' });
-  const sseS3 = probe(statements, 's3:PutObject', objects, { [SSE_KEY]: 'AES256' });
-  return plain.verdict === Verdict.DENIES && sseS3.verdict === Verdict.DENIES && withSseC.verdict === Verdict.DOES_NOT_DENY;
+  const arns = index.bucketArns(bucket);
+  const denied = (keys: Record<string, any>) => proveDenied(statements, { description: '', action: 's3:PutObject', target: 'objects', keys }, arns).proven;
+  return denied({ [SSE_KEY]: [ABSENT], [SSE_C_KEY]: [ABSENT] })
+    && denied({ [SSE_KEY]: [exact('AES256')] })
+    && !denied({ [SSE_KEY]: [ABSENT], [SSE_C_KEY]: [exact('AES256')] });
 }
 
 /** Human name of a mode. */
@@ -114,6 +114,20 @@ export interface KeyRef {
   readonly awsManaged: boolean;
   /** Why the key cannot be resolved, if it cannot. */
   readonly unresolved?: string;
+}
+
+/**
+ * The values a request may name the bucket's own key by (`s3:x-amz-server-side-encryption-aws-kms-key-id`):
+ * a policy may leave these undenied. Canonical forms.
+ */
+export function ownKeyForms(kmsKeyId: unknown, index: TemplateIndex): string[] {
+  const forms: string[] = [];
+  const r = index.str(kmsKeyId);
+  if (r.ok) forms.push(canonArn(r.value));
+  const key = resolveKey(kmsKeyId, index);
+  if (key.key) forms.push(`\${${key.key.logicalId}.Arn}`, `\${${key.key.logicalId}}`, `\${${key.key.logicalId}.KeyId}`);
+  if (key.external) forms.push(canonArn(key.external));
+  return [...new Set(forms)];
 }
 
 /** Resolves a KMS key reference (`KMSMasterKeyID`, `KMSKeyId`, ...) against the template. */

@@ -9,6 +9,8 @@ export interface CfnResourceView {
   readonly properties: Record<string, unknown>;
   /** Why the properties could not be resolved at all (the rule then reports UNKNOWN). */
   readonly unresolvable?: string;
+  /** The resource's CloudFormation `Condition`: it exists only where that condition holds. */
+  readonly condition?: string;
 }
 
 /**
@@ -33,6 +35,7 @@ export class TemplateIndex implements ResolveScope {
         type: String(r.Type),
         properties: (r.Properties ?? {}) as Record<string, unknown>,
         unresolvable: r.unresolvable,
+        condition: r.Condition === undefined ? undefined : typeof r.Condition === 'string' ? r.Condition : JSON.stringify(r.Condition),
       });
     }
   }
@@ -84,13 +87,33 @@ export class TemplateIndex implements ResolveScope {
     return { policies: [...new Set(policies)], unresolved: this.unresolvedPolicies! };
   }
 
-  /** The Deny-all-principals statements of every policy attached to `bucket`. */
+  /**
+   * The Deny-all-principals statements of the policy attached to `bucket`,
+   * and why they may not be the whole story. S3 keeps ONE policy per bucket:
+   * with several AWS::S3::BucketPolicy resources the last one deployed wins,
+   * so none of them is a proof. A policy that exists only under a
+   * CloudFormation Condition the bucket does not share is no proof either.
+   */
   public denyStatementsOf(bucket: CfnResourceView): { statements: DenyStatement[]; unresolved?: string } {
-    const { policies, unresolved } = this.policiesOf(bucket);
-    const statements = policies.flatMap((p) => denyStatements(p.properties.PolicyDocument, this));
-    const reason = unresolved.length > 0
-      ? `the bucket of policy ${unresolved[0].policy.logicalId} cannot be resolved (${unresolved[0].reason})` : undefined;
-    return { statements, unresolved: reason };
+    return this.memo(`deny:${bucket.logicalId}`, () => {
+      const { policies, unresolved } = this.policiesOf(bucket);
+      if (unresolved.length > 0) {
+        return { statements: [], unresolved: `the bucket of policy ${unresolved[0].policy.logicalId} cannot be resolved (${unresolved[0].reason}), so it may be this bucket's policy` };
+      }
+      if (policies.length > 1) {
+        return {
+          statements: [],
+          unresolved: `${policies.length} AWS::S3::BucketPolicy resources (${policies.map((p) => p.logicalId).join(', ')}) target this bucket; S3 keeps one policy per bucket and the last deployed replaces the others, so none proves anything. Fix: merge them into one policy`,
+        };
+      }
+      if (policies.length === 1 && policies[0].condition !== undefined && policies[0].condition !== bucket.condition) {
+        return {
+          statements: [],
+          unresolved: `the bucket policy ${policies[0].logicalId} exists only when the CloudFormation condition ${policies[0].condition} holds${bucket.condition ? ` (the bucket's is ${bucket.condition})` : ''}, so it is no proof. Fix: remove the Condition from the policy or give the bucket the same one`,
+        };
+      }
+      return { statements: policies.flatMap((p) => denyStatements(p.properties.PolicyDocument, this)) };
+    });
   }
 
   /** Whether another bucket of this template delivers its server access logs to `bucket`. */

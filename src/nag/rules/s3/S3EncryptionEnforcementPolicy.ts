@@ -1,27 +1,32 @@
-import { ALGORITHM, LogBucketRole, bucketEncryption, logBucketRole, modeName } from '../../engine/bucket-model';
+import { ALGORITHM, LogBucketRole, bucketEncryption, logBucketRole, modeName, ownKeyForms, resolveKey } from '../../engine/bucket-model';
 import { EncryptionModeKind } from '../../engine/encryption-mode-kind';
-import { ProbeRequest, SSE_C_KEY, SSE_KEY, SSE_KMS_KEY_ID_KEY, Verdict, probe, showRequest } from '../../engine/policy-statements';
+import { ABSENT, KeyValue, SSE_C_KEY, SSE_KEY, SSE_KMS_KEY_ID_KEY, anyExcept, exact, proveDenied, showKeys } from '../../engine/policy-statements';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
 
-const OTHER_KEY = 'arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000';
+type Keys = Record<string, readonly KeyValue[]>;
 
-/** The uploads a bucket policy of the given mode must refuse. */
-function mustDeny(mode: EncryptionModeKind): ProbeRequest[] {
+/**
+ * The uploads a bucket policy of the given mode must refuse, as request
+ * classes: every request of each must be denied, whatever its principal,
+ * network origin or object key. `ownKeys`: the forms of the bucket's key.
+ */
+function mustDeny(mode: EncryptionModeKind, ownKeys: string[]): Keys[] {
   const all = [ALGORITHM.AES256, ALGORITHM.SSE_KMS, ALGORITHM.DSSE_KMS];
   if (mode === EncryptionModeKind.SSE_C) {
-    return [{}, ...all.map((a) => ({ [SSE_KEY]: a })), { [SSE_C_KEY]: 'AES128' }];
+    return [
+      { [SSE_KEY]: [ABSENT], [SSE_C_KEY]: [ABSENT] }, // no encryption headers at all
+      ...all.map((a) => ({ [SSE_KEY]: [exact(a)] })),
+      { [SSE_C_KEY]: [anyExcept('AES256')] },
+    ];
   }
   const own = mode === EncryptionModeKind.SSE_S3 ? ALGORITHM.AES256 : ALGORITHM[mode];
-  const probes: ProbeRequest[] = [];
-  for (const other of all.filter((a) => a !== own)) {
-    probes.push({ [SSE_KEY]: other });
-    if (other !== ALGORITHM.AES256) probes.push({ [SSE_KEY]: other, [SSE_KMS_KEY_ID_KEY]: OTHER_KEY });
-  }
+  const classes: Keys[] = all.filter((a) => a !== own).map((a) => ({ [SSE_KEY]: [exact(a)] }));
   if (mode !== EncryptionModeKind.SSE_S3) {
-    probes.push({ [SSE_KEY]: own, [SSE_KMS_KEY_ID_KEY]: OTHER_KEY }); // another key
-    probes.push({ [SSE_KEY]: own }); // no key id: S3 would use aws/s3
+    // Another key: any but the bucket's own (none to pin to with an AWS managed bucket key).
+    if (ownKeys.length > 0) classes.push({ [SSE_KEY]: [exact(own)], [SSE_KMS_KEY_ID_KEY]: [anyExcept(...ownKeys)] });
+    classes.push({ [SSE_KEY]: [exact(own)], [SSE_KMS_KEY_ID_KEY]: [ABSENT] }); // no key id: S3 would use aws/s3
   }
-  return probes;
+  return classes;
 }
 
 /**
@@ -44,17 +49,25 @@ export const S3EncryptionEnforcementPolicy: EncryptionRule = {
       return notApplicable('log bucket: written only by an AWS service with the bucket\'s default encryption');
     }
     const { statements, unresolved } = index.denyStatementsOf(bucket);
-    const objects = index.bucketArns(bucket).map((a) => `${a}/probe-object`);
+    const arns = index.bucketArns(bucket);
     const missing: string[] = [];
-    let unknownDetail: string | undefined;
-    for (const request of mustDeny(enc.mode)) {
-      const out = probe(statements, 's3:PutObject', objects, request);
-      if (out.verdict === Verdict.UNKNOWN) unknownDetail = unknownDetail ?? out.detail;
-      if (out.verdict !== Verdict.DENIES) missing.push(showRequest(request));
+    const reasons = new Set<string>();
+    const gaps = new Set<string>();
+    // An AWS managed bucket key leaves none to pin uploads to (S3KmsCustomerManagedKey reports it).
+    const ownKeys = resolveKey(enc.kmsKeyId, index).awsManaged ? [] : ownKeyForms(enc.kmsKeyId, index);
+    for (const keys of mustDeny(enc.mode, ownKeys)) {
+      const proof = proveDenied(statements, { description: showKeys(keys), action: 's3:PutObject', target: 'objects', keys }, arns);
+      if (!proof.proven) {
+        missing.push(showKeys(keys));
+        proof.reasons.forEach((r) => reasons.add(r));
+        proof.gaps.forEach((g) => gaps.add(g));
+      }
     }
     if (missing.length === 0) return compliant();
-    if (unknownDetail) return cannotResolve(unknownDetail);
-    if (unresolved) return cannotResolve(unresolved);
-    return nonCompliant(`${statements.length === 0 ? 'no bucket policy denies anything' : 'the bucket policy does not deny'}: ${missing.join('; ')} (${modeName(enc.mode)} mode)`);
+    const what = `${modeName(enc.mode)} mode: not proven that the bucket policy denies ${missing.join('; ')}`;
+    if (unresolved) return cannotResolve(`${unresolved}; ${what}`);
+    if (reasons.size > 0) return cannotResolve(`${what} (${[...reasons, ...gaps].join('; ')})`);
+    const gapText = gaps.size > 0 ? ` (${[...gaps].join('; ')})` : '';
+    return nonCompliant(`${statements.length === 0 ? 'no bucket policy denies anything' : 'the bucket policy does not deny'}: ${missing.join('; ')} (${modeName(enc.mode)} mode)${gapText}`);
   },
 };

@@ -1,6 +1,6 @@
 import { LogBucketRole, bucketEncryption, isKmsMode, logBucketRole, resolveKey } from '../../engine/bucket-model';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
-import { show } from '../../engine/values';
+import { canonArn, show } from '../../engine/values';
 
 /**
  * A KMS-mode bucket encrypts with a customer-managed key, and with one of
@@ -24,7 +24,8 @@ export const S3KmsCustomerManagedKey: EncryptionRule = {
     // A log bucket's key is chosen for its service (the trail key): held to customer-managed only.
     const allowed = logBucketRole(bucket, index) === LogBucketRole.NONE ? index.policy.allowedKmsKeyArns : undefined;
     if (allowed !== undefined) {
-      if (key.external !== undefined && allowed.includes(key.external)) return compliant();
+      // Compared in canonical form: `arn:aws:` and `Fn::Sub` / `Fn::Join` forms with `${AWS::Partition}` are one ARN.
+      if (key.external !== undefined && allowed.map(canonArn).includes(canonArn(key.external))) return compliant();
       const which = key.key ? `the key ${key.key.logicalId} created in this template` : `the key ${show(key.external)}`;
       return nonCompliant(`the bucket uses ${which}; the policy allows only ${allowed.join(', ')}`);
     }

@@ -1,58 +1,117 @@
 import { LogBucketRole, bucketEncryption, isKmsMode, logBucketRole } from '../../engine/bucket-model';
+import { PrefixRelation, prefixRelation } from '../../engine/patterns';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
 import { CfnResourceView, TemplateIndex, resolvedList } from '../../engine/template-index';
 import { asList, canonArn, resolveBool, show } from '../../engine/values';
 
-type Coverage = { covers: boolean; unresolved?: string };
+/** Whether a trail's selectors cover the bucket; a value that cannot be resolved; why a selector does not cover it. */
+type Coverage = { covers: boolean; unresolved?: string; why?: string[] };
 
-/** Whether a data-resource prefix (`arn:aws:s3:::bucket/`, `arn:aws:s3`, ...) covers every object of the bucket. */
-function prefixCovers(prefix: string, bucketArns: string[]): boolean {
-  const p = canonArn(prefix);
-  return bucketArns.some((a) => `${a}/`.startsWith(p) || p === a);
+/** How a literal prefix relates to every object ARN of the bucket (any of its equivalent ARN forms decides). */
+function relation(p: string, bucketArns: string[]): PrefixRelation {
+  const rels = bucketArns.map((a) => prefixRelation(canonArn(p), `${a}/`));
+  if (rels.includes(PrefixRelation.COVERS_ALL)) return PrefixRelation.COVERS_ALL;
+  if (rels.includes(PrefixRelation.COVERS_NONE)) return PrefixRelation.COVERS_NONE;
+  return PrefixRelation.SOME_OR_UNKNOWN;
 }
 
 function basicCoverage(trail: CfnResourceView, arns: string[], index: TemplateIndex): Coverage {
   let unresolved: string | undefined;
   for (const sel of asList(trail.properties.EventSelectors) as any[]) {
     const rw = index.str(sel?.ReadWriteType ?? 'All');
-    if (!rw.ok || rw.value === 'ReadOnly') continue;
+    if (!rw.ok || !['All', 'WriteOnly'].includes(rw.value)) continue;
     for (const dr of asList(sel?.DataResources) as any[]) {
       const type = index.str(dr?.Type);
       if (!type.ok || type.value !== 'AWS::S3::Object') continue;
+      // Basic selectors log the objects whose ARN starts with a value.
       const values = resolvedList(index, dr.Values);
-      if (values.values.some((v) => prefixCovers(v, arns))) return { covers: true };
+      if (values.values.some((v) => relation(v, arns) === PrefixRelation.COVERS_ALL)) return { covers: true };
       unresolved = unresolved ?? values.unresolved;
     }
   }
   return { covers: false, unresolved };
 }
 
+const OPERATORS = ['Equals', 'StartsWith', 'EndsWith', 'NotEquals', 'NotStartsWith', 'NotEndsWith'] as const;
+
+/**
+ * Whether one field selector matches every write data event on every object
+ * of the bucket: true, or why not. CloudTrail matches an event when it
+ * satisfies the field selector; each operator is required here on its own
+ * (a positive operator must match, a negated one must exclude nothing), which
+ * proves a match whether CloudTrail combines operators by AND or by OR.
+ * `known`: the field's value on every such event; for `resources.ARN` it is
+ * undefined and the object ARNs (`<bucket ARN>/<any key>`) are reasoned about.
+ */
+function fieldMatchesAll(field: string, f: any, known: string | undefined, arns: string[], index: TemplateIndex): true | string {
+  for (const op of OPERATORS) {
+    if (f[op] === undefined) continue;
+    const list = resolvedList(index, f[op]);
+    if (list.unresolved) return `${field} ${op}: ${list.unresolved}`;
+    const values = list.values;
+    if (known !== undefined) {
+      const hits = {
+        Equals: values.includes(known),
+        StartsWith: values.some((v) => known.startsWith(v)),
+        EndsWith: values.some((v) => known.endsWith(v)),
+        NotEquals: !values.includes(known),
+        NotStartsWith: !values.some((v) => known.startsWith(v)),
+        NotEndsWith: !values.some((v) => known.endsWith(v)),
+      }[op];
+      if (!hits) return `${field} ${op} ${values.join(', ')} does not match ${known}`;
+      continue;
+    }
+    // resources.ARN over every object of the bucket.
+    const rel = values.map((v) => relation(v, arns));
+    const ok = {
+      Equals: false, // an exact ARN never matches every object
+      StartsWith: rel.includes(PrefixRelation.COVERS_ALL),
+      EndsWith: false,
+      // An exact ARN excludes an object only if it starts with the bucket's object prefix (a shorter one is no object).
+      NotEquals: values.every((v, i) => rel[i] === PrefixRelation.COVERS_NONE || (rel[i] === PrefixRelation.COVERS_ALL && !arns.some((a) => canonArn(v) === `${a}/`))),
+      NotStartsWith: rel.every((r) => r === PrefixRelation.COVERS_NONE),
+      NotEndsWith: false, // some object key ends with any suffix
+    }[op];
+    if (!ok) return `resources.ARN ${op} ${values.join(', ')} does not select every object of the bucket`;
+  }
+  return true;
+}
+
+/** The fields a data-event selector may use, and their value on every write data event of an object. */
+const WRITE_EVENT: Record<string, string | undefined> = {
+  'eventCategory': 'Data',
+  'resources.type': 'AWS::S3::Object',
+  'readOnly': 'false',
+  'eventSource': 's3.amazonaws.com',
+  'resources.ARN': undefined,
+};
+
 function advancedCoverage(trail: CfnResourceView, arns: string[], index: TemplateIndex): Coverage {
+  const why: string[] = [];
   let unresolved: string | undefined;
   for (const sel of asList(trail.properties.AdvancedEventSelectors) as any[]) {
     const fields = asList(sel?.FieldSelectors) as any[];
-    let data = false; let objects = false; let writes = true; let arnOk: boolean | undefined; let other = false;
+    const seen = new Set<string>();
+    let problem: string | undefined;
+    let unresolvedField: string | undefined;
     for (const f of fields) {
       const name = index.str(f?.Field);
-      if (!name.ok) { unresolved = unresolved ?? name.reason; other = true; continue; }
-      const eq = resolvedList(index, f.Equals);
-      const sw = resolvedList(index, f.StartsWith);
-      const restricting = ['NotEquals', 'NotStartsWith', 'EndsWith', 'NotEndsWith'].some((k) => f[k] !== undefined);
-      switch (name.value) {
-        case 'eventCategory': data = eq.values.includes('Data'); break;
-        case 'resources.type': objects = eq.values.includes('AWS::S3::Object'); break;
-        case 'readOnly': writes = !eq.values.includes('true'); break;
-        case 'resources.ARN':
-          if (restricting) { other = true; break; }
-          arnOk = sw.values.some((v) => prefixCovers(v, arns)) || eq.values.some((v) => arns.includes(canonArn(v)));
-          if (!arnOk) unresolved = unresolved ?? sw.unresolved ?? eq.unresolved;
-          break;
-        default: other = true; // eventName, eventSource, ...: a partial selection
-      }
+      if (!name.ok) { unresolvedField = `a field name: ${name.reason}`; break; }
+      seen.add(name.value);
+      if (!(name.value in WRITE_EVENT)) { problem = `its ${name.value} field selects only some events`; break; }
+      const list = OPERATORS.map((op) => f[op] === undefined ? undefined : resolvedList(index, f[op]).unresolved).find((u) => u !== undefined);
+      if (list) { unresolvedField = `${name.value}: ${list}`; break; }
+      const r = fieldMatchesAll(name.value, f, WRITE_EVENT[name.value], arns, index);
+      if (r !== true) { problem = r; break; }
     }
-    if (data && objects && writes && !other && arnOk !== false) return { covers: true };
+    if (unresolvedField) { unresolved = unresolved ?? unresolvedField; continue; }
+    if (!problem && !seen.has('eventCategory')) problem = 'it has no eventCategory field';
+    if (!problem && !seen.has('resources.type')) problem = 'it has no resources.type field';
+    if (!problem) return { covers: true };
+    const name = index.str(sel?.Name);
+    why.push(`trail ${trail.logicalId} selector ${name.ok ? `'${name.value}'` : '(unnamed)'}: ${problem}`);
   }
-  return { covers: false, unresolved };
+  return { covers: false, unresolved, why };
 }
 
 /**
@@ -73,14 +132,20 @@ export const S3KmsDataEventsTrail: EncryptionRule = {
     if (logBucketRole(bucket, index) === LogBucketRole.TRAIL_LOG_BUCKET) return notApplicable('the log bucket of a trail');
     const arns = index.bucketArns(bucket);
     const problems: string[] = [];
+    const why: string[] = [];
     let unresolved: string | undefined;
     for (const trail of index.ofType('AWS::CloudTrail::Trail')) {
       if (trail.unresolvable) { unresolved = unresolved ?? `trail ${trail.logicalId}: ${trail.unresolvable}`; continue; }
+      if (trail.condition !== undefined && trail.condition !== bucket.condition) {
+        unresolved = unresolved ?? `trail ${trail.logicalId} exists only when the CloudFormation condition ${trail.condition} holds, so it is no proof`;
+        continue;
+      }
       const basic = basicCoverage(trail, arns, index);
       const adv = advancedCoverage(trail, arns, index);
       if (!basic.covers && !adv.covers) {
         const u = basic.unresolved ?? adv.unresolved;
         if (u) unresolved = unresolved ?? `data-event selectors of trail ${trail.logicalId}: ${u}`;
+        why.push(...adv.why ?? []);
         continue;
       }
       const logging = resolveBool(trail.properties.IsLogging, index);
@@ -97,6 +162,6 @@ export const S3KmsDataEventsTrail: EncryptionRule = {
     }
     if (problems.length > 0) return nonCompliant(problems.join('; '));
     if (unresolved) return cannotResolve(unresolved);
-    return nonCompliant('no CloudTrail trail in this template records the bucket\'s S3 data events (writes)');
+    return nonCompliant(`no CloudTrail trail in this template records the bucket's S3 data events (writes)${why.length > 0 ? ` (${why.join('; ')})` : ''}`);
   },
 };

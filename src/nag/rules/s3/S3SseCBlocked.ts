@@ -1,6 +1,6 @@
 import { LogBucketRole, bucketEncryption, logBucketRole } from '../../engine/bucket-model';
 import { EncryptionModeKind } from '../../engine/encryption-mode-kind';
-import { SSE_C_KEY, Verdict, probe } from '../../engine/policy-statements';
+import { SSE_C_KEY, anyExcept, proveDenied } from '../../engine/policy-statements';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
 
 /**
@@ -28,10 +28,10 @@ export const S3SseCBlocked: EncryptionRule = {
     }
     if (blocked.includes('SSE-C')) return compliant();
     const { statements, unresolved } = index.denyStatementsOf(bucket);
-    const objects = index.bucketArns(bucket).map((a) => `${a}/probe-object`);
-    const out = probe(statements, 's3:PutObject', objects, { [SSE_C_KEY]: 'AES256' });
-    if (out.verdict === Verdict.DENIES) return compliant();
-    if (out.verdict === Verdict.UNKNOWN) return cannotResolve(out.detail);
+    const keys = { [SSE_C_KEY]: [anyExcept()] };
+    const proof = proveDenied(statements, { description: 'an upload with SSE-C headers', action: 's3:PutObject', target: 'objects', keys }, index.bucketArns(bucket));
+    if (proof.proven) return compliant();
+    if (proof.reasons.length > 0) return cannotResolve(`not proven that uploads with SSE-C headers are denied (${proof.reasons.join('; ')})`);
     if (unresolved) return cannotResolve(unresolved);
     return nonCompliant('BlockedEncryptionTypes does not include SSE-C and no bucket policy statement denies uploads with SSE-C headers');
   },
