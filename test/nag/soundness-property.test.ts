@@ -143,7 +143,20 @@ function template(policy: unknown) {
   };
 }
 
-async function decide(policy: unknown, who: Requester, action: string, resource: string, context: Record<string, string>, secure = true, tls?: string): Promise<Decision> {
+/** A request a passing rule promises is refused. */
+interface Promised {
+  readonly what: string;
+  readonly action: string;
+  readonly resource: string;
+  readonly context: Record<string, string>;
+  readonly secure?: boolean;
+  readonly tls?: string;
+}
+
+async function decide(policy: unknown, who: Requester, r: Promised): Promise<Decision> {
+  const { action, resource, context } = r;
+  const secure = r.secure ?? true;
+  const tls = r.tls;
   const account = who.principal.split(':')[4];
   const ctx: Record<string, string> = {
     'aws:SecureTransport': String(secure),
@@ -157,7 +170,7 @@ async function decide(policy: unknown, who: Requester, action: string, resource:
 }
 
 /** The requests each rule promises are refused when it passes. */
-function promised(rule: string, who: Requester): Array<{ what: string; action: string; resource: string; context: Record<string, string>; secure?: boolean; tls?: string }> {
+function promised(rule: string, who: Requester): Promised[] {
   const object = `${ARN}/${who.objectKey}`;
   switch (rule) {
     case 'S3EncryptionEnforcementPolicy': return [
@@ -192,7 +205,7 @@ test(`whenever the engine says COMPLIANT, the IAM evaluator refuses every promis
         verdicts[`${rule.name}:${status}`] = (verdicts[`${rule.name}:${status}`] ?? 0) + 1;
         if (status !== RuleStatus.COMPLIANT) continue;
         for (const r of promised(rule.name, who)) {
-          const d = await decide(policy, who, r.action, r.resource, r.context, r.secure ?? true, r.tls);
+          const d = await decide(policy, who, r);
           if (d === 'Allowed') throw new Error(`${rule.name} said COMPLIANT, but ${r.what} by ${who.principal} (vpce ${who.vpce}) on ${r.resource} is allowed`);
         }
       }
