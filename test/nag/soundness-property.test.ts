@@ -232,3 +232,19 @@ test('the compliant forms the library writes, and documented equivalents, pass e
     for (const rule of RULES) expect([rule.name, runRule(rule, index.resources.get('Data')!, index).status]).toEqual([rule.name, RuleStatus.COMPLIANT]);
   }
 });
+
+/** Counterexamples the property found (shrunk), kept: the engine must not pass them again. */
+const FOUND: Array<{ name: string; rule: typeof RULES[number]; change: (sts: Statement[]) => Statement[] }> = [
+  {
+    // Bool on a string key never matches in IAM; the engine compared the strings.
+    name: 'Bool on the SSE header key (seed 120723707)',
+    rule: S3EncryptionEnforcementPolicy,
+    change: (sts) => sts.map((s) => s.Sid === 'NoKeyId' ? { ...s, Condition: { ...s.Condition, Bool: { [SSE]: 'aws:kms' } } } : s),
+  },
+];
+
+test.each(FOUND)('a found counterexample stays refused: $name', async ({ rule, change }) => {
+  const policy = { Version: '2012-10-17', Statement: change(BASE) };
+  const index = new TemplateIndex(template(policy));
+  expect(runRule(rule, index.resources.get('Data')!, index).status).not.toBe(RuleStatus.COMPLIANT);
+});

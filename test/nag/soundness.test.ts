@@ -9,7 +9,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, CfnCondition, CfnResource, Fn, Stack } from 'aws-cdk-lib';
-import { FIXTURES, cliFindings, packFindings, runCli, templateFindings } from './helpers';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { FIXTURES, cliFindings, newApp, packFindings, runCli, templateFindings } from './helpers';
+import { EncryptionMode, SecureBucket } from '../../src';
 import { DEFAULT_POLICY } from '../../src/nag/engine/policy';
 
 const P = 'S3Encryption-';
@@ -176,4 +178,33 @@ test('allowed key ARNs match Fn::Sub / Fn::Join forms of the same ARN', () => {
     'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab']],
   };
   expect(onData({ ...DEFAULT_POLICY, allowedKmsKeyArns: [arn] })).toEqual([]);
+});
+
+describe.each([
+  ['SSE-S3', () => EncryptionMode.sseS3()],
+  ['SSE-KMS', () => EncryptionMode.sseKms()],
+  ['DSSE-KMS', () => EncryptionMode.dsseKms()],
+  ['SSE-C', () => EncryptionMode.sseC()],
+])('a %s SecureBucket with a same-account grantRead and a benign extra statement', (_name, mode) => {
+  function build() {
+    const app = newApp();
+    const stack = new Stack(app, 'S', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const bucket = new SecureBucket(stack, 'B', { mode: mode() });
+    bucket.grantRead(new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() }));
+    bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AuditorsList',
+      principals: [new iam.ArnPrincipal('arn:aws:iam::111111111111:role/auditor')],
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+    }));
+    return app;
+  }
+
+  test('still passes the pack', () => {
+    expect(packFindings(build())).toEqual([]);
+  });
+
+  test('still passes the command', async () => {
+    expect(await cliFindings(['check', build().synth().directory])).toEqual([]);
+  });
 });

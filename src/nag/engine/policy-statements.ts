@@ -169,6 +169,9 @@ export interface Proof {
   readonly gaps: string[];
 }
 
+/** The value types of the modelled keys that are not strings. */
+const KEY_TYPES: Record<string, 'bool' | 'numeric'> = { [SECURE_TRANSPORT_KEY]: 'bool', [TLS_VERSION_KEY]: 'numeric' };
+
 const NEGATED_OPS = new Set(['StringNotEquals', 'StringNotEqualsIgnoreCase', 'StringNotLike', 'ArnNotEquals', 'ArnNotLike', 'NumericNotEquals']);
 const STRING_OPS = new Set(['StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase',
   'StringLike', 'StringNotLike', 'ArnEquals', 'ArnNotEquals', 'ArnLike', 'ArnNotLike']);
@@ -210,6 +213,12 @@ export function conditionHoldsForAll(rawOp: string, key: string, values: readonl
   const isString = STRING_OPS.has(op);
   const numeric = NUMERIC_OPS[op];
   if (!isString && !numeric && op !== 'Bool') return cannot('uses an operator the engine does not evaluate');
+  // An operator of another type than the key's is not evaluated the way one might read it (iam-simulate and
+  // IAM do not coerce): a boolean key takes Bool, a numeric key Numeric operators.
+  const type = KEY_TYPES[key];
+  if (type === 'bool' && op !== 'Bool') return cannot('compares a boolean key with a non-Bool operator');
+  if (type === 'numeric' && !numeric) return cannot('compares a numeric key with a non-Numeric operator');
+  if (op === 'Bool' && values.some((v) => !['true', 'false'].includes(v.toLowerCase()))) return cannot('has a Bool value other than true or false');
   if (kv.kind === 'absent') {
     if (ifExists || NEGATED_OPS.has(op)) return true;
     return isFalse('does not hold for requests without the key');
@@ -225,7 +234,8 @@ export function conditionHoldsForAll(rawOp: string, key: string, values: readonl
       any = op === 'NumericNotEquals' ? nums.some((b) => a === b) : nums.some((b) => numeric(a, b));
       if (op === 'NumericNotEquals') return any ? isFalse(`does not hold for ${key}=${actual}`) : true;
     } else if (op === 'Bool') {
-      any = values.some((v) => v.toLowerCase() === actual.toLowerCase());
+      // A value that is not a boolean never matches a Bool condition.
+      any = ['true', 'false'].includes(actual.toLowerCase()) && values.some((v) => v.toLowerCase() === actual.toLowerCase());
     } else {
       const ci = op.includes('IgnoreCase');
       // ArnEquals and ArnLike both take wildcards; StringEquals compares exactly.
