@@ -1,7 +1,8 @@
 import { ALGORITHM, LogBucketRole, bucketEncryption, logBucketRole, modeName } from '../../engine/bucket-model';
 import { EncryptionModeKind } from '../../engine/encryption-mode-kind';
-import { ProbeRequest, SSE_C_KEY, SSE_KEY, SSE_KMS_KEY_ID_KEY, Verdict, probe, showRequest } from '../../engine/policy-statements';
+import { ProbeRequest, SSE_C_KEY, SSE_KEY, SSE_KMS_KEY_ID_KEY, Verdict, probe } from '../../engine/policy-statements';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
+import { describeUpload } from '../../engine/upload-request';
 
 const OTHER_KEY = 'arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000';
 
@@ -50,7 +51,7 @@ export const S3EncryptionEnforcementPolicy: EncryptionRule = {
     for (const request of mustDeny(enc.mode)) {
       const out = probe(statements, 's3:PutObject', objects, request);
       if (out.verdict === Verdict.UNKNOWN) unknownDetail = unknownDetail ?? out.detail;
-      if (out.verdict !== Verdict.DENIES) missing.push(showRequest(request));
+      if (out.verdict !== Verdict.DENIES) missing.push(describeUpload(request));
     }
     if (missing.length === 0) return compliant();
     if (unknownDetail) return cannotResolve(unknownDetail);
