@@ -120,6 +120,22 @@ interface FileAsset {
   readonly displayName?: string;
 }
 
+/** What one load remembers: the assemblies and templates already read, each folder's file assets. */
+interface LoadRun {
+  readonly seen: Set<string>;
+  readonly assets: Map<string, FileAsset[]>;
+}
+
+/** The file assets of `dir`, read once per load, and only for templates that have nested stacks. */
+function assetsOf(dir: string, run: LoadRun): FileAsset[] {
+  let assets = run.assets.get(dir);
+  if (assets === undefined) {
+    assets = fileAssets(dir);
+    run.assets.set(dir, assets);
+  }
+  return assets;
+}
+
 /** The file assets of every asset manifest (`*.assets.json`) in `dir`. */
 function fileAssets(dir: string): FileAsset[] {
   let names: string[];
@@ -186,32 +202,31 @@ function nestedTemplateFile(resource: any, dir: string, assets: FileAsset[]): { 
  * folder). A nested stack whose template is not found is left to the
  * S3NestedStackTemplate rule, which reports it.
  */
-function withNestedStacks(t: ReadTemplate, dir: string | undefined, seen: Set<string>, root = t.stack): LoadedTemplate[] {
+function withNestedStacks(t: ReadTemplate, dir: string | undefined, run: LoadRun, root = t.stack): LoadedTemplate[] {
   const nestedStacks = new Set<string>();
   const children: LoadedTemplate[] = [];
-  const assets = dir === undefined ? [] : fileAssets(dir);
   for (const [logicalId, resource] of Object.entries((t.template.Resources ?? {}) as Record<string, any>)) {
     if (resource?.Type !== NESTED_STACK || dir === undefined) continue;
-    const found = nestedTemplateFile(resource, dir, assets);
+    const found = nestedTemplateFile(resource, dir, assetsOf(dir, run));
     if (found === undefined) continue;
     nestedStacks.add(logicalId);
     const real = fs.realpathSync(found.file);
-    if (seen.has(real)) continue;
-    seen.add(real);
+    if (run.seen.has(real)) continue;
+    run.seen.add(real);
     const text = readText(found.file);
     const stack = found.name !== undefined ? `${root}/${found.name}` : `${t.stack}/${logicalId}`;
-    children.push(...withNestedStacks({ stack, file: found.file, text, template: parseTemplate(found.file, text) }, dir, seen, root));
+    children.push(...withNestedStacks({ stack, file: found.file, text, template: parseTemplate(found.file, text) }, dir, run, root));
   }
   return [{ ...t, nestedStacks }, ...children];
 }
 
 /** Loads the stack templates of a cloud assembly directory (cdk.out), nested assemblies and nested stacks included. */
-export function loadAssembly(dir: string, seen = new Set<string>()): LoadedTemplate[] {
+function loadAssembly(dir: string, run: LoadRun): LoadedTemplate[] {
   const manifestFile = path.join(dir, 'manifest.json');
   if (!fs.existsSync(manifestFile)) throw new InputError(`${dir}: not a cloud assembly (no manifest.json); pass a cdk.out directory or template files`);
   const real = fs.realpathSync(dir);
-  if (seen.has(real)) return [];
-  seen.add(real);
+  if (run.seen.has(real)) return [];
+  run.seen.add(real);
   let manifest: any;
   try {
     manifest = JSON.parse(readText(manifestFile));
@@ -227,9 +242,9 @@ export function loadAssembly(dir: string, seen = new Set<string>()): LoadedTempl
       const file = path.join(dir, templateFile);
       const text = readText(file);
       const stack = artifact.displayName ?? artifact.properties?.stackName ?? id;
-      out.push(...withNestedStacks({ stack, file, text, template: parseTemplate(file, text) }, dir, seen));
+      out.push(...withNestedStacks({ stack, file, text, template: parseTemplate(file, text) }, dir, run));
     } else if (artifact?.type === 'cdk:cloud-assembly' && typeof artifact.properties?.directoryName === 'string') {
-      out.push(...loadAssembly(path.join(dir, artifact.properties.directoryName), seen));
+      out.push(...loadAssembly(path.join(dir, artifact.properties.directoryName), run));
     }
   }
   return out;
@@ -244,11 +259,11 @@ export const STDIN = '-';
  */
 export function loadInputs(inputs: string[], stdin?: string): LoadedTemplate[] {
   const out: LoadedTemplate[] = [];
-  const seen = new Set<string>();
+  const run: LoadRun = { seen: new Set(), assets: new Map() };
   for (const input of inputs) {
     if (input === STDIN) {
       const text = stdin ?? '';
-      out.push(...withNestedStacks({ stack: 'stdin', file: STDIN, text, template: parseTemplate('stdin', text) }, undefined, seen));
+      out.push(...withNestedStacks({ stack: 'stdin', file: STDIN, text, template: parseTemplate('stdin', text) }, undefined, run));
       continue;
     }
     let stat: fs.Stats;
@@ -258,11 +273,11 @@ export function loadInputs(inputs: string[], stdin?: string): LoadedTemplate[] {
       throw new InputError(`${input}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
     if (stat.isDirectory()) {
-      out.push(...loadAssembly(input, seen));
+      out.push(...loadAssembly(input, run));
     } else {
       const text = readText(input);
       const stack = path.basename(input).replace(/(\.template)?\.(json|ya?ml)$/i, '');
-      out.push(...withNestedStacks({ stack, file: input, text, template: parseTemplate(input, text) }, path.dirname(input), seen));
+      out.push(...withNestedStacks({ stack, file: input, text, template: parseTemplate(input, text) }, path.dirname(input), run));
     }
   }
   return out;
