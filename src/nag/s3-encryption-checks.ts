@@ -85,8 +85,12 @@ export class S3EncryptionChecks extends NagPack {
 
   /**
    * cdk-nag 3 groups the violating resources of a rule id under the first
-   * resource's description. Regroup them by their own detail, each group
-   * with the rule's fix.
+   * resource's description (src/nag-pack.ts, `addViolation`:
+   * `this.violations.find((v) => v.ruleName === ruleName)` gets the further
+   * resources pushed, its description kept; the explanation is appended only
+   * when `verbose`). Regroup them by their own detail, each group with the
+   * rule's fix in `fix`, which aws-cdk-lib's validation report prints as
+   * "How to fix".
    */
   private splitByDetail(v: PolicyViolation): PolicyViolation[] {
     const groups = new Map<string, { detail?: Detail; resources: PolicyViolation['violatingResources'][number][] }>();
