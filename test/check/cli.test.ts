@@ -310,6 +310,34 @@ describe('cloud assemblies', () => {
     expect(JSON.parse(stdin.stdout).findings.map((f: any) => f.ruleId)).toEqual(['S3Encryption-S3NestedStackTemplate']);
   });
 
+  const EXTERNAL_KEY = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  test.each([
+    ['an AWS managed key', { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'alias/aws/s3' }, [], 'NON_COMPLIANT the directory bucket uses the AWS managed key alias/aws/s3'],
+    ['no key id', { SSEAlgorithm: 'aws:kms' }, [], 'NON_COMPLIANT SSE-KMS without KMSMasterKeyID; a directory bucket needs a customer-managed key'],
+    ['a key outside the template', { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: EXTERNAL_KEY }, [],
+      `UNKNOWN cannot resolve: the KMS key ${EXTERNAL_KEY} is defined outside this template, so it cannot be confirmed to be customer-managed (name it in allowedKmsKeyArns)`],
+    ['an allowed key', { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: EXTERNAL_KEY }, ['--allowed-kms-key', EXTERNAL_KEY], undefined],
+    ['a template key when the policy names keys', { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': ['Key', 'Arn'] } }, ['--allowed-kms-key', EXTERNAL_KEY],
+      `NON_COMPLIANT the directory bucket uses the key Key created in this template; the policy allows only ${EXTERNAL_KEY}`],
+    ['DSSE-KMS, which directory buckets do not support', { SSEAlgorithm: 'aws:kms:dsse' }, [],
+      'NON_COMPLIANT default encryption algorithm \'aws:kms:dsse\' is not AES256 (SSE-S3) or aws:kms (SSE-KMS)'],
+    ['an algorithm from a parameter', { SSEAlgorithm: { Ref: 'Alg' } }, [], /^UNKNOWN cannot resolve: SSEAlgorithm: /],
+    ['SSE-S3', { SSEAlgorithm: 'AES256' }, [], undefined],
+  ])('a directory bucket with %s (read from stdin)', async (_, byDefault, flags, expected) => {
+    const template = {
+      Parameters: { Alg: { Type: 'String' } },
+      Resources: {
+        Key: { Type: 'AWS::KMS::Key', Properties: { EnableKeyRotation: true } },
+        Dir: { Type: 'AWS::S3Express::DirectoryBucket', Properties: { BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: byDefault }] } } },
+      },
+    };
+    const r = await runWithStdin(['check', '-', '--format', 'json', ...flags as string[]], [JSON.stringify(template)]);
+    const found = JSON.parse(r.stdout).findings.filter((f: any) => f.ruleId === 'S3Encryption-S3DirectoryBucketEncryption').map((f: any) => `${f.status} ${f.detail}`);
+    if (expected === undefined) expect(found).toEqual([]);
+    else expect(found).toEqual([expected instanceof RegExp ? expect.stringMatching(expected) : expected]);
+    expect(r.code).toBe(1); // S3BucketTypeSupported fails every directory bucket
+  });
+
   test('directory and table buckets are reported, never skipped; a directory bucket\'s default encryption is judged', async () => {
     const r = await runCli(['check', fixture('other-bucket-types.json'), '--format', 'json']);
     expect(r.code).toBe(1);
