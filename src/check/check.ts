@@ -4,10 +4,20 @@ import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
 import { evaluateTemplate } from '../nag/engine/evaluate';
 import { ALL_MODES, EnginePolicy, S3EncryptionPolicy } from '../nag/engine/policy';
 import { TemplateIndex } from '../nag/engine/template-index';
+import { ALL_RULES } from '../nag/rules';
+import { S3NestedStackTemplate, nestedStackTemplateRule } from '../nag/rules/blind-spots';
 
-/** Runs the rule engine over loaded templates. */
+/**
+ * Runs the rule engine over loaded templates. A nested stack passes
+ * S3NestedStackTemplate when its template was loaded (and is checked as a
+ * template of its own), and fails it when not.
+ */
 export function checkTemplates(templates: LoadedTemplate[], policy: EnginePolicy): TemplateResult[] {
-  return templates.map((loaded) => ({ loaded, results: evaluateTemplate(new TemplateIndex(loaded.template, policy)) }));
+  return templates.map((loaded) => {
+    const rules = ALL_RULES.map((r) => r.name !== S3NestedStackTemplate.name ? r
+      : nestedStackTemplateRule((stack) => loaded.nestedStacks.has(stack.logicalId)));
+    return { loaded, results: evaluateTemplate(new TemplateIndex(loaded.template, policy), rules) };
+  });
 }
 
 /** Parses a mode name: SSE_KMS, SSE-KMS, sse-kms, ... */

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseDocument, Tags } from 'yaml';
+import { NESTED_STACK } from '../nag/engine/resource-types';
 
 /** Bad input: an unreadable file, something that is not a template, a bad option. Exit code 2. */
 export class InputError extends Error {
@@ -21,7 +22,15 @@ export interface LoadedTemplate {
   readonly text: string;
   /** The parsed template. */
   readonly template: Record<string, any>;
+  /**
+   * The logical ids of this template's nested stacks (AWS::CloudFormation::Stack)
+   * whose templates were found and loaded as templates of their own.
+   */
+  readonly nestedStacks: ReadonlySet<string>;
 }
+
+/** A template read from a file or stdin, before its nested stacks are followed. */
+type ReadTemplate = Omit<LoadedTemplate, 'nestedStacks'>;
 
 const SCALAR_FNS: Record<string, string> = {
   '!Ref': 'Ref',
@@ -104,13 +113,120 @@ function readText(file: string): string {
   }
 }
 
-/** Loads the stack templates of a cloud assembly directory (cdk.out), nested assemblies included. */
-export function loadAssembly(dir: string, seen = new Set<string>()): LoadedTemplate[] {
+/** A file asset of a cloud assembly: where CDK put it, and the object key it is published under. */
+interface FileAsset {
+  readonly path: string;
+  readonly objectKeys: string[];
+  readonly displayName?: string;
+}
+
+/** What one load remembers: the assemblies and templates already read, each folder's file assets. */
+interface LoadRun {
+  readonly seen: Set<string>;
+  readonly assets: Map<string, FileAsset[]>;
+}
+
+/** The file assets of `dir`, read once per load, and only for templates that have nested stacks. */
+function assetsOf(dir: string, run: LoadRun): FileAsset[] {
+  let assets = run.assets.get(dir);
+  if (assets === undefined) {
+    assets = fileAssets(dir);
+    run.assets.set(dir, assets);
+  }
+  return assets;
+}
+
+/** The file assets of every asset manifest (`*.assets.json`) in `dir`. */
+function fileAssets(dir: string): FileAsset[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.endsWith('.assets.json'));
+  } catch {
+    return [];
+  }
+  const out: FileAsset[] = [];
+  for (const name of names) {
+    let manifest: any;
+    try {
+      manifest = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
+    } catch (e) {
+      throw new InputError(`${path.join(dir, name)}: not a readable asset manifest (${(e as Error).message})`);
+    }
+    for (const asset of Object.values((manifest?.files ?? {}) as Record<string, any>)) {
+      if (typeof asset?.source?.path !== 'string') continue;
+      const objectKeys = Object.values((asset.destinations ?? {}) as Record<string, any>)
+        .map((d) => d?.objectKey).filter((k): k is string => typeof k === 'string');
+      out.push({ path: asset.source.path, objectKeys, displayName: typeof asset.displayName === 'string' ? asset.displayName : undefined });
+    }
+  }
+  return out;
+}
+
+/** The literal end of a TemplateURL (`https://s3.<region>.<suffix>/<bucket>/<objectKey>`). */
+function urlTail(url: unknown): string | undefined {
+  if (typeof url === 'string') return url;
+  const join = (url as any)?.['Fn::Join'];
+  if (Array.isArray(join) && Array.isArray(join[1])) {
+    const last = join[1][join[1].length - 1];
+    return typeof last === 'string' ? last : undefined;
+  }
+  const sub = (url as any)?.['Fn::Sub'];
+  return typeof sub === 'string' ? sub : Array.isArray(sub) && typeof sub[0] === 'string' ? sub[0] : undefined;
+}
+
+/**
+ * Where CDK wrote a nested stack's template (aws-cdk-lib NestedStack:
+ * `<uniqueId>.nested.template.json` in the assembly, published as a file
+ * asset of the parent stack; the TemplateURL ends with the asset's object
+ * key, and with asset metadata on, as `cdk synth` has it, the resource's
+ * Metadata names the file in `aws:asset:path`). Undefined if not found.
+ */
+function nestedTemplateFile(resource: any, dir: string, assets: FileAsset[]): { file: string; name?: string } | undefined {
+  const name = (p: string) => assets.find((a) => a.path === p)?.displayName?.replace(/ Nested Stack Template$/, '');
+  const md = resource?.Metadata;
+  if (typeof md?.['aws:asset:path'] === 'string' && (md['aws:asset:property'] ?? 'TemplateURL') === 'TemplateURL') {
+    const file = path.resolve(dir, md['aws:asset:path']);
+    if (fs.existsSync(file)) return { file, name: name(md['aws:asset:path']) };
+  }
+  const tail = urlTail(resource?.Properties?.TemplateURL);
+  if (tail === undefined) return undefined;
+  const asset = assets.find((a) => a.objectKeys.some((k) => tail === k || tail.endsWith(`/${k}`)));
+  if (asset === undefined) return undefined;
+  const file = path.resolve(dir, asset.path);
+  return fs.existsSync(file) ? { file, name: asset.displayName?.replace(/ Nested Stack Template$/, '') } : undefined;
+}
+
+/**
+ * The template and, after it, the templates of its nested stacks (and
+ * theirs), looked up in `dir` (the cloud assembly, or the template's
+ * folder). A nested stack whose template is not found is left to the
+ * S3NestedStackTemplate rule, which reports it.
+ */
+function withNestedStacks(t: ReadTemplate, dir: string | undefined, run: LoadRun, root = t.stack): LoadedTemplate[] {
+  const nestedStacks = new Set<string>();
+  const children: LoadedTemplate[] = [];
+  for (const [logicalId, resource] of Object.entries((t.template.Resources ?? {}) as Record<string, any>)) {
+    if (resource?.Type !== NESTED_STACK || dir === undefined) continue;
+    const found = nestedTemplateFile(resource, dir, assetsOf(dir, run));
+    if (found === undefined) continue;
+    nestedStacks.add(logicalId);
+    const real = fs.realpathSync(found.file);
+    if (run.seen.has(real)) continue;
+    run.seen.add(real);
+    const text = readText(found.file);
+    const stack = found.name !== undefined ? `${root}/${found.name}` : `${t.stack}/${logicalId}`;
+    children.push(...withNestedStacks({ stack, file: found.file, text, template: parseTemplate(found.file, text) }, dir, run, root));
+  }
+  return [{ ...t, nestedStacks }, ...children];
+}
+
+/** Loads the stack templates of a cloud assembly directory (cdk.out), nested assemblies and nested stacks included. */
+function loadAssembly(dir: string, run: LoadRun): LoadedTemplate[] {
   const manifestFile = path.join(dir, 'manifest.json');
   if (!fs.existsSync(manifestFile)) throw new InputError(`${dir}: not a cloud assembly (no manifest.json); pass a cdk.out directory or template files`);
   const real = fs.realpathSync(dir);
-  if (seen.has(real)) return [];
-  seen.add(real);
+  if (run.seen.has(real)) return [];
+  run.seen.add(real);
   let manifest: any;
   try {
     manifest = JSON.parse(readText(manifestFile));
@@ -125,18 +241,31 @@ export function loadAssembly(dir: string, seen = new Set<string>()): LoadedTempl
       if (typeof templateFile !== 'string') throw new InputError(`${manifestFile}: stack ${id} has no templateFile`);
       const file = path.join(dir, templateFile);
       const text = readText(file);
-      out.push({ stack: artifact.displayName ?? artifact.properties?.stackName ?? id, file, text, template: parseTemplate(file, text) });
+      const stack = artifact.displayName ?? artifact.properties?.stackName ?? id;
+      out.push(...withNestedStacks({ stack, file, text, template: parseTemplate(file, text) }, dir, run));
     } else if (artifact?.type === 'cdk:cloud-assembly' && typeof artifact.properties?.directoryName === 'string') {
-      out.push(...loadAssembly(path.join(dir, artifact.properties.directoryName), seen));
+      out.push(...loadAssembly(path.join(dir, artifact.properties.directoryName), run));
     }
   }
   return out;
 }
 
-/** Loads every input: cdk.out directories and template files. */
-export function loadInputs(inputs: string[]): LoadedTemplate[] {
+/** The name `-` stands for: a template read from standard input. */
+export const STDIN = '-';
+
+/**
+ * Loads every input: cdk.out directories, template files, and `-` (the
+ * template text in `stdin`, whose nested stacks cannot be looked up).
+ */
+export function loadInputs(inputs: string[], stdin?: string): LoadedTemplate[] {
   const out: LoadedTemplate[] = [];
+  const run: LoadRun = { seen: new Set(), assets: new Map() };
   for (const input of inputs) {
+    if (input === STDIN) {
+      const text = stdin ?? '';
+      out.push(...withNestedStacks({ stack: 'stdin', file: STDIN, text, template: parseTemplate('stdin', text) }, undefined, run));
+      continue;
+    }
     let stat: fs.Stats;
     try {
       stat = fs.statSync(input);
@@ -144,10 +273,11 @@ export function loadInputs(inputs: string[]): LoadedTemplate[] {
       throw new InputError(`${input}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
     if (stat.isDirectory()) {
-      out.push(...loadAssembly(input));
+      out.push(...loadAssembly(input, run));
     } else {
       const text = readText(input);
-      out.push({ stack: path.basename(input).replace(/(\.template)?\.(json|ya?ml)$/i, ''), file: input, text, template: parseTemplate(input, text) });
+      const stack = path.basename(input).replace(/(\.template)?\.(json|ya?ml)$/i, '');
+      out.push(...withNestedStacks({ stack, file: input, text, template: parseTemplate(input, text) }, path.dirname(input), run));
     }
   }
   return out;

@@ -1,20 +1,24 @@
 import * as fs from 'fs';
 import { checkTemplates, parseMode, policyFromJson } from './check';
-import { InputError, loadInputs } from './load';
-import { formatJson, formatJunit, formatSarif, formatText } from './report';
+import { InputError, STDIN, loadInputs } from './load';
+import { VERSION } from './package-info';
+import { formatJson, formatJunit, formatSarif, formatText, summary } from './report';
 import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
 import { isFailure } from '../nag/engine/evaluate';
 import { toEnginePolicy } from '../nag/engine/policy';
 
-/** Where the command writes. */
+/** Where the command reads and writes. */
 export interface CliIo {
   readonly stdout: { write(s: string): unknown };
   readonly stderr: { write(s: string): unknown };
+  /** Where `-` reads a template from (default: none, so `-` reads an empty text). */
+  readonly stdin?: AsyncIterable<string | Buffer>;
 }
 
-export const USAGE = `Usage: cdk-secure-bucket check <cdk.out directory | template.json | template.yaml ...> [options]
+export const USAGE = `Usage: cdk-secure-bucket check <cdk.out directory | template.json | template.yaml | - ...> [options]
 
-Checks that every S3 bucket in the templates meets the encryption policy.
+Checks that every S3 bucket in the templates (nested stacks included) meets
+the encryption policy. '-' reads a template from standard input.
 
 Options:
   --allowed-modes <m,...>     modes buckets may use: SSE-S3, SSE-KMS, DSSE-KMS, SSE-C (default: all)
@@ -22,20 +26,34 @@ Options:
   --policy <file.json>        the policy as JSON: {"allowedModes": [...], "allowedKmsKeyArns": [...], "exemptLogBuckets": true}
   --no-exempt-log-buckets     hold access-log and CloudTrail log buckets to the policy like any bucket
   --format <text|json|sarif|junit>   output format (default: text)
-  --output <file>             write the report to a file instead of stdout
+  --output <file>             write the report to a file; stdout gets the one-line summary
   -h, --help                  show this help
+  --version                   print the version
 
 Exit status: 0 compliant, 1 findings, 2 bad input.
 `;
 
 const FORMATS = ['text', 'json', 'sarif', 'junit'];
+/** The options that take no value: `--flag=value` on one of these is an error, not a path. */
+const FLAGS = ['-h', '--help', '--version', '--no-exempt-log-buckets'];
+
+async function readAll(stdin: AsyncIterable<string | Buffer> | undefined): Promise<string> {
+  let text = '';
+  if (stdin === undefined) return text;
+  try {
+    for await (const chunk of stdin) text += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+  } catch (e) {
+    throw new InputError(`stdin: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return text;
+}
 
 /**
  * Runs the command. Returns the exit code: 0 compliant, 1 findings, 2 bad input.
  */
 export async function main(argv: string[], io: CliIo = process): Promise<number> {
   try {
-    return run(argv, io);
+    return await run(argv, io);
   } catch (e) {
     if (e instanceof InputError) {
       io.stderr.write(`cdk-secure-bucket: ${e.message}\n`);
@@ -46,11 +64,15 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
   }
 }
 
-function run(argv: string[], io: CliIo): number {
+async function run(argv: string[], io: CliIo): Promise<number> {
   const args = [...argv];
   if (args.length === 0 || args[0] === '-h' || args[0] === '--help') {
     (args.length === 0 ? io.stderr : io.stdout).write(USAGE);
     return args.length === 0 ? 2 : 0;
+  }
+  if (args[0] === '--version') {
+    io.stdout.write(`${VERSION}\n`);
+    return 0;
   }
   const command = args.shift()!;
   if (command !== 'check') throw new InputError(`unknown command '${command}' (the only command is 'check'; see --help)`);
@@ -71,9 +93,11 @@ function run(argv: string[], io: CliIo): number {
     const raw = args.shift()!;
     const eq = raw.startsWith('--') ? raw.indexOf('=') : -1;
     const arg = eq > 0 ? raw.slice(0, eq) : raw;
+    if (eq > 0 && FLAGS.includes(arg)) throw new InputError(`${arg} takes no value (got '${raw}')`);
     if (eq > 0) args.unshift(raw.slice(eq + 1));
     switch (arg) {
       case '-h': case '--help': io.stdout.write(USAGE); return 0;
+      case '--version': io.stdout.write(`${VERSION}\n`); return 0;
       case '--format': format = value(arg); if (!FORMATS.includes(format)) throw new InputError(`--format: unknown format '${format}' (use ${FORMATS.join(', ')})`); break;
       case '--output': case '-o': output = value(arg); break;
       case '--allowed-modes': case '--allowed-mode':
@@ -98,11 +122,12 @@ function run(argv: string[], io: CliIo): number {
         break;
       }
       default:
-        if (arg.startsWith('-')) throw new InputError(`unknown option '${arg}' (see --help)`);
+        if (arg.startsWith('-') && arg !== STDIN) throw new InputError(`unknown option '${arg}' (see --help)`);
         inputs.push(arg);
     }
   }
   if (inputs.length === 0) throw new InputError('no input: pass a cdk.out directory or template files');
+  if (inputs.filter((i) => i === STDIN).length > 1) throw new InputError(`'${STDIN}' (standard input) can be given only once`);
 
   let policy;
   try {
@@ -114,7 +139,8 @@ function run(argv: string[], io: CliIo): number {
   } catch (e) {
     throw new InputError((e as Error).message);
   }
-  const templates = loadInputs(inputs);
+  const stdin = inputs.includes(STDIN) ? await readAll(io.stdin) : undefined;
+  const templates = loadInputs(inputs, stdin);
   if (templates.length === 0) throw new InputError(`${inputs.join(', ')}: no stack templates found`);
   const results = checkTemplates(templates, policy);
   const report = format === 'json' ? formatJson(results, policy)
@@ -126,6 +152,7 @@ function run(argv: string[], io: CliIo): number {
     } catch (e) {
       throw new InputError(`--output ${output}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
+    io.stdout.write(`${summary(results)} Report: ${output}\n`);
   } else {
     io.stdout.write(report);
   }

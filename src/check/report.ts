@@ -1,7 +1,9 @@
 import * as path from 'path';
 import { LoadedTemplate } from './load';
+import { HOMEPAGE, VERSION, helpUri } from './package-info';
 import { Finding, isFailure } from '../nag/engine/evaluate';
 import { EnginePolicy } from '../nag/engine/policy';
+import { BUCKET_TYPES } from '../nag/engine/resource-types';
 import { ruleId } from '../nag/engine/rule';
 import { ALL_RULES } from '../nag/rules';
 
@@ -13,7 +15,8 @@ export interface TemplateResult {
 }
 
 export const TOOL_NAME = 'cdk-secure-bucket';
-const INFO_URI = 'https://github.com/cdk-secure-bucket/cdk-secure-bucket#checking-encryption-in-a-pipeline';
+/** The README section on the command. */
+const INFO_URI = `${HOMEPAGE}#in-the-pipeline-cdk-secure-bucket-check`;
 
 function cdkPath(t: LoadedTemplate, logicalId: string): string | undefined {
   const p = t.template.Resources?.[logicalId]?.Metadata?.['aws:cdk:path'];
@@ -27,20 +30,16 @@ function message(f: Finding): string {
 /** Terminal text: grouped by stack, then resource, each finding with its fix. */
 export function formatText(results: TemplateResult[]): string {
   const lines: string[] = [];
-  let failures = 0; let resources = 0; let stacks = 0;
   for (const { loaded, results: rs } of results) {
     const failed = rs.filter(isFailure);
     if (failed.length === 0) continue;
-    stacks++;
     lines.push(`${loaded.stack}  (${loaded.file})`);
     const byResource = new Map<string, Finding[]>();
     for (const f of failed) byResource.set(f.logicalId, [...(byResource.get(f.logicalId) ?? []), f]);
     for (const [logicalId, fs] of byResource) {
-      resources++;
       const p = cdkPath(loaded, logicalId);
       lines.push(`  ${logicalId} (${fs[0].resourceType})${p ? `  ${p}` : ''}`);
       for (const f of fs) {
-        failures++;
         lines.push(`    ✗ ${f.ruleId}${f.status === 'UNKNOWN' ? ' [Unresolved]' : ''}: ${f.finding}`);
         if (f.detail) lines.push(`      ${f.detail}`);
         lines.push(`      Fix: ${f.fix}`);
@@ -48,11 +47,25 @@ export function formatText(results: TemplateResult[]): string {
     }
     lines.push('');
   }
-  const buckets = results.reduce((n, r) => n + new Set(r.results.map((f) => f.logicalId)).size, 0);
-  lines.push(failures === 0
-    ? `✓ ${results.length} template(s), ${buckets} bucket(s) checked: compliant.`
-    : `✗ ${failures} finding(s) on ${resources} resource(s) in ${stacks} of ${results.length} template(s) (${buckets} bucket(s) checked).`);
+  lines.push(summary(results));
   return lines.join('\n') + '\n';
+}
+
+/** The last line of the text report: the verdict and what was checked. */
+export function summary(results: TemplateResult[]): string {
+  let failures = 0; let stacks = 0;
+  const resources = new Set<string>();
+  for (const { loaded, results: rs } of results) {
+    const failed = rs.filter(isFailure);
+    if (failed.length > 0) stacks++;
+    failures += failed.length;
+    for (const f of failed) resources.add(`${loaded.file}\0${f.logicalId}`);
+  }
+  const buckets = results.reduce((n, r) =>
+    n + new Set(r.results.filter((f) => BUCKET_TYPES.includes(f.resourceType)).map((f) => f.logicalId)).size, 0);
+  return failures === 0
+    ? `✓ ${results.length} template(s), ${buckets} bucket(s) checked: compliant.`
+    : `✗ ${failures} finding(s) on ${resources.size} resource(s) in ${stacks} of ${results.length} template(s) (${buckets} bucket(s) checked).`;
 }
 
 /** Machine-readable JSON. */
@@ -102,6 +115,7 @@ export function formatSarif(results: TemplateResult[]): string {
     shortDescription: { text: r.finding },
     fullDescription: { text: r.finding },
     help: { text: `Fix: ${r.fix}` },
+    helpUri: helpUri(ruleId(r)),
     defaultConfiguration: { level: 'error' },
   }));
   const index = new Map(rules.map((r, i) => [r.id, i]));
@@ -125,7 +139,7 @@ export function formatSarif(results: TemplateResult[]): string {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
     runs: [{
-      tool: { driver: { name: TOOL_NAME, informationUri: INFO_URI, rules } },
+      tool: { driver: { name: TOOL_NAME, version: VERSION, semanticVersion: VERSION, informationUri: INFO_URI, rules } },
       results: sarifResults,
     }],
   }, null, 2) + '\n';

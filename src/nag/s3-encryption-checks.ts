@@ -1,11 +1,19 @@
-import { CfnElement, CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnElement, CfnResource, NestedStack, PolicyValidationPluginReport, PolicyViolation, Stack } from 'aws-cdk-lib';
 import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { runRule } from './engine/evaluate';
 import { EnginePolicy, S3EncryptionPolicy, toEnginePolicy } from './engine/policy';
+import { JUDGED_TYPES } from './engine/resource-types';
 import { PACK_NAME, RuleStatus, ruleId } from './engine/rule';
 import { TemplateIndex } from './engine/template-index';
 import { ALL_RULES } from './rules';
+import { S3NestedStackTemplate, nestedStackTemplateRule } from './rules/blind-spots';
+
+/** What one violating resource gets in the report: its own detail and the fix. */
+interface Detail {
+  readonly description: string;
+  readonly fix: string;
+}
 
 /**
  * Properties of `S3EncryptionChecks`.
@@ -21,6 +29,16 @@ export interface S3EncryptionChecksProps extends NagPackProps, S3EncryptionPolic
  *
  * A rule that cannot resolve a value it needs fails with the rule id
  * suffixed `[Unresolved]`, never passes silently.
+ *
+ * Each violation in the report describes its own resources (cdk-nag 3
+ * keeps one description per rule id; this pack splits a rule's
+ * violation by detail) and carries the fix in `fix`, which the CDK's
+ * validation report prints as "How to fix", with or without `verbose`.
+ *
+ * Directory and table buckets are reported (S3BucketTypeSupported), never
+ * skipped; the resources of a `NestedStack` are visited like any other,
+ * and a `CfnStack` whose template is not part of the app is reported
+ * (S3NestedStackTemplate).
  *
  * @example
  * declare const app: App;
@@ -38,6 +56,10 @@ export class S3EncryptionChecks extends NagPack {
   public readonly name: string;
   private readonly policy: EnginePolicy;
   private indexes = new Map<Stack, { index: TemplateIndex; logicalIds: Map<CfnElement, string> }>();
+  /** The CfnStack resources of the app's NestedStacks, whose resources the pack visits itself. */
+  private nestedStackResources = new Set<CfnResource>();
+  /** `<rule id>\0<construct path>` -> that resource's own detail. */
+  private details = new Map<string, Detail>();
 
   constructor(scope?: IConstruct, props: S3EncryptionChecksProps = {}) {
     super(scope, props);
@@ -46,26 +68,65 @@ export class S3EncryptionChecks extends NagPack {
     this.policy = toEnginePolicy(props);
   }
 
-  public validateScope(scope: IConstruct) {
-    this.indexes = new Map(); // the tree may have changed since the last run
+  public validateScope(scope: IConstruct): PolicyValidationPluginReport {
+    // The tree may have changed since the last run.
+    this.indexes = new Map();
+    this.details = new Map();
+    this.nestedStackResources = new Set(scope.node.root.node.findAll()
+      .filter((c): c is NestedStack => NestedStack.isNestedStack(c)).map((n) => n.nestedStackResource!).filter((r) => r !== undefined));
     try {
-      return super.validateScope(scope);
+      const report = super.validateScope(scope);
+      return { success: report.success, violations: report.violations.flatMap((v) => this.splitByDetail(v)) };
     } finally {
       this.indexes = new Map();
+      this.details = new Map();
     }
   }
 
+  /**
+   * cdk-nag 3 groups the violating resources of a rule id under the first
+   * resource's description (src/nag-pack.ts, `addViolation`:
+   * `this.violations.find((v) => v.ruleName === ruleName)` gets the further
+   * resources pushed, its description kept; the explanation is appended only
+   * when `verbose`). Regroup them by their own detail, each group with the
+   * rule's fix in `fix`, which aws-cdk-lib's validation report prints as
+   * "How to fix".
+   */
+  private splitByDetail(v: PolicyViolation): PolicyViolation[] {
+    const groups = new Map<string, { detail?: Detail; resources: PolicyViolation['violatingResources'][number][] }>();
+    for (const r of v.violatingResources) {
+      const detail = this.details.get(`${v.ruleName}\0${r.constructPath}`);
+      const key = detail?.description ?? v.description;
+      const group = groups.get(key) ?? { detail, resources: [] };
+      group.resources.push(r);
+      groups.set(key, group);
+    }
+    return [...groups.entries()].map(([description, g]) => ({
+      ...v,
+      description,
+      fix: g.detail?.fix ?? v.fix,
+      violatingResources: g.resources,
+    }));
+  }
+
   protected checkResource(node: CfnResource): void {
-    if (node.cfnResourceType !== 'AWS::S3::Bucket') return;
+    if (!JUDGED_TYPES.includes(node.cfnResourceType)) return;
     const { index, logicalIds } = this.indexOf(Stack.of(node));
     const resource = index.resources.get(logicalIds.get(node) ?? '');
-    for (const rule of ALL_RULES) {
+    const nested = this.nestedStackResources.has(node);
+    for (const r of ALL_RULES) {
+      const rule = r.name === S3NestedStackTemplate.name ? nestedStackTemplateRule(() => nested) : r;
       const result = resource ? runRule(rule, resource, index)
         : { status: RuleStatus.UNKNOWN, message: `cannot resolve: the logical id of ${node.node.path}` };
       const failed = result.status === RuleStatus.NON_COMPLIANT || result.status === RuleStatus.UNKNOWN;
+      const info = failed ? `${rule.finding} ${capitalise(result.message)}.` : rule.finding;
+      if (failed) {
+        const id = `${PACK_NAME}-${rule.name}${result.status === RuleStatus.UNKNOWN ? S3EncryptionChecks.UNRESOLVED_SUFFIX : ''}`;
+        this.details.set(`${id}\0${node.node.path}`, { description: info, fix: rule.fix });
+      }
       this.applyRule({
         ruleSuffixOverride: rule.name,
-        info: failed ? `${rule.finding} ${capitalise(result.message)}.` : rule.finding,
+        info,
         explanation: rule.fix,
         level: NagMessageLevel.ERROR,
         node,

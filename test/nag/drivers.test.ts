@@ -1,9 +1,13 @@
-import { Stack } from 'aws-cdk-lib';
+import { CfnStack, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3express from 'aws-cdk-lib/aws-s3express';
+import * as s3tables from 'aws-cdk-lib/aws-s3tables';
 import { cliFindings, newApp, packFindings } from './helpers';
 import { ExampleStack } from '../../examples/app';
-import { DataEvents, EncryptionMode, EncryptionModeKind, SecureBucket } from '../../src';
+import { DataEvents, EncryptionMode, EncryptionModeKind, S3EncryptionChecks, SecureBucket } from '../../src';
+import { ALL_RULES } from '../../src/nag/rules';
+import { S3DefaultEncryptionMode } from '../../src/nag/rules/s3';
 
 const MODES: Array<[EncryptionModeKind, () => EncryptionMode, string]> = [
   [EncryptionModeKind.SSE_S3, () => EncryptionMode.sseS3(), 'SSE-S3'],
@@ -62,4 +66,98 @@ test('the weak app fails the command with exactly the same findings, exit 1', as
   const { app, expected } = weakApp();
   const dir = app.synth().directory;
   expect(await cliFindings(['check', dir])).toEqual(expected);
+});
+
+describe('nested stacks and every bucket type, through both drivers', () => {
+  test('a bare CfnBucket in a NestedStack (and one nested deeper) fails both drivers alike', async () => {
+    const app = newApp();
+    const child = new NestedStack(new Stack(app, 'Parent'), 'Child');
+    new s3.CfnBucket(child, 'Bare');
+    new s3.CfnBucket(new NestedStack(child, 'Grand'), 'Bare2');
+    const expected = [
+      'S3Encryption-S3DefaultEncryptionMode @ Bare',
+      'S3Encryption-S3DefaultEncryptionMode @ Bare2',
+      'S3Encryption-S3TlsOnly @ Bare',
+      'S3Encryption-S3TlsOnly @ Bare2',
+    ];
+    expect(packFindings(app)).toEqual(expected);
+    expect(await cliFindings(['check', app.synth().directory])).toEqual(expected);
+  });
+
+  test('a CfnStack whose template is not in the app fails both drivers [Unresolved]; a NestedStack does not', async () => {
+    const app = newApp();
+    const parent = new Stack(app, 'Parent');
+    new CfnStack(parent, 'External', { templateUrl: 'https://s3.amazonaws.com/example-templates/child.template.json' });
+    new SecureBucket(new NestedStack(parent, 'Child'), 'B', { mode: EncryptionMode.sseS3() });
+    const expected = ['S3Encryption-S3NestedStackTemplate[Unresolved] @ External'];
+    expect(packFindings(app)).toEqual(expected);
+    expect(await cliFindings(['check', app.synth().directory])).toEqual(expected);
+  });
+
+  test('directory and table buckets are reported by both drivers, never skipped', async () => {
+    const app = newApp();
+    const stack = new Stack(app, 'S');
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    new s3express.CfnDirectoryBucket(stack, 'DirKms', {
+      dataRedundancy: 'SingleAvailabilityZone',
+      locationName: 'use1-az4--x-s3',
+      bucketEncryption: { serverSideEncryptionConfiguration: [{ serverSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: key.keyArn } }] },
+    });
+    new s3express.CfnDirectoryBucket(stack, 'DirNone', { dataRedundancy: 'SingleAvailabilityZone', locationName: 'use1-az4--x-s3' });
+    new s3tables.CfnTableBucket(stack, 'Table', { tableBucketName: 'analytics' });
+    const expected = [
+      'S3Encryption-S3BucketTypeSupported @ DirKms',
+      'S3Encryption-S3BucketTypeSupported @ DirNone',
+      'S3Encryption-S3BucketTypeSupported @ Table',
+      'S3Encryption-S3DirectoryBucketEncryption @ DirNone',
+    ];
+    expect(packFindings(app)).toEqual(expected);
+    expect(await cliFindings(['check', app.synth().directory])).toEqual(expected);
+    expect(packFindings(app, { allowedModes: [EncryptionModeKind.SSE_S3] })).toContain('S3Encryption-S3DirectoryBucketEncryption @ DirKms');
+  });
+});
+
+describe('the pack\'s report', () => {
+  /** Two buckets failing S3DefaultEncryptionMode for different reasons, a third for the same reason as the first. */
+  function twoReasons() {
+    const app = newApp();
+    const stack = new Stack(app, 'S');
+    new s3.CfnBucket(stack, 'NoEncryption');
+    new SecureBucket(stack, 'SseC', { mode: EncryptionMode.sseC() });
+    new s3.CfnBucket(stack, 'AlsoNoEncryption');
+    return app;
+  }
+  const PROPS = { allowedModes: [EncryptionModeKind.SSE_KMS] };
+
+  test('each violating resource is described by its own detail, with the fix, without verbose', () => {
+    const app = twoReasons();
+    const report = new S3EncryptionChecks(app, PROPS).validateScope(app);
+    const rule = report.violations.filter((v) => v.ruleName === 'S3Encryption-S3DefaultEncryptionMode');
+    const shown = rule.map((v) => [v.description, v.violatingResources.map((r) => r.constructPath)]);
+    expect(shown).toEqual(expect.arrayContaining([
+      ['The S3 bucket has no default encryption, or its mode is not allowed by the encryption policy. No default encryption is configured.',
+        ['S/NoEncryption', 'S/AlsoNoEncryption']],
+      ['The S3 bucket has no default encryption, or its mode is not allowed by the encryption policy. The bucket uses SSE-C; the policy allows SSE-KMS.',
+        ['S/SseC/Resource']],
+    ]));
+    expect(shown).toHaveLength(2);
+    for (const v of report.violations) expect(v.fix).toBe(ALL_RULES.find((r) => v.ruleName.startsWith(`S3Encryption-${r.name}`))!.fix);
+  });
+
+  test('the CDK validation report printed at synth shows each detail and "How to fix"', () => {
+    const app = twoReasons();
+    Validations.of(app).addPlugins(new S3EncryptionChecks(app, PROPS));
+    const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const exitCode = process.exitCode;
+    try {
+      app.synth();
+      const printed = spy.mock.calls.flat().join('\n');
+      expect(printed).toContain('Description: The S3 bucket has no default encryption, or its mode is not allowed by the encryption policy. No default encryption is configured.');
+      expect(printed).toContain('Description: The S3 bucket has no default encryption, or its mode is not allowed by the encryption policy. The bucket uses SSE-C; the policy allows SSE-KMS.');
+      expect(printed).toContain(`How to fix: ${S3DefaultEncryptionMode.fix}`);
+    } finally {
+      process.exitCode = exitCode;
+      spy.mockRestore();
+    }
+  });
 });

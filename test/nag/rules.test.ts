@@ -195,6 +195,9 @@ test('the pack\'s rule ids are pinned', () => {
     'S3Encryption-S3SseCBlocked',
     'S3Encryption-S3TlsOnly',
     'S3Encryption-S3KmsDataEventsTrail',
+    'S3Encryption-S3DirectoryBucketEncryption',
+    'S3Encryption-S3BucketTypeSupported',
+    'S3Encryption-S3NestedStackTemplate',
   ]);
   expect(new S3EncryptionChecks().name).toBe('S3Encryption');
 });

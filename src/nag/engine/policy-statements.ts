@@ -188,6 +188,8 @@ const NUMERIC_OPS: Record<string, (a: number, b: number) => boolean> = {
 export interface NotHeld {
   readonly definite: boolean;
   readonly reason: string;
+  /** The condition exempts values the class must deny (a key other than the bucket's, say). */
+  readonly leak?: boolean;
 }
 
 /**
@@ -256,7 +258,7 @@ export function conditionHoldsForAll(rawOp: string, key: string, values: readonl
     // Holds for every value outside `except` iff each excluded value (or pattern) is one of them, taken literally.
     const leaks = values.filter((v) => hasWildcard(v) && op !== 'StringNotEquals' ? true : !except.has(v));
     if (leaks.length === 0) return true;
-    return isFalse(`exempts ${leaks.join(', ')}, which the policy must deny`);
+    return { ...isFalse(`exempts ${leaks.join(', ')}, which the policy must deny`), leak: true };
   }
   return cannot('is not true for every value the key can take');
 }
@@ -305,7 +307,7 @@ function statementDenies(st: DenyStatement, cls: RequestClass, point: Point): tr
         const where = `statement ${st.sid}: ${r.reason}`;
         // A modeled key's condition that is false here: the statement is about other requests,
         // or (any value but the bucket's key) it leaves some of them out.
-        if (MODELED_KEYS.has(key) && (r.definite || fixed === undefined)) return fixed?.kind === 'anyExcept' ? { gap: where } : undefined;
+        if (MODELED_KEYS.has(key) && (r.definite || fixed === undefined)) return r.leak ? { gap: where } : undefined;
         reason = reason ?? `${where}${fixed !== undefined ? ` (${key} ${describe(kv)})` : ''}`;
       }
     }
@@ -354,11 +356,4 @@ export function proveDenied(statements: readonly DenyStatement[], cls: RequestCl
     if (!denied) proven = false;
   }
   return proven ? { proven, by: [...by], reasons: [], gaps: [] } : { proven, by: [], reasons: [...reasons], gaps: [...gaps] };
-}
-
-/** Renders the keys of a request class for messages. */
-export function showKeys(keys: Readonly<Record<string, readonly KeyValue[]>>): string {
-  const entries = Object.entries(keys);
-  if (entries.length === 0) return 'an upload without encryption headers';
-  return `an upload with ${entries.map(([k, alts]) => `${k.replace(/^s3:/, '')}=${alts.map(describe).join(' or ')}`).join(', ')}`;
 }

@@ -1,7 +1,9 @@
+import * as blindSpots from './blind-spots';
 import * as s3 from './s3';
+import * as s3express from './s3express';
 import { EncryptionRule } from '../engine/rule';
 
-export { s3 };
+export { s3, s3express, blindSpots };
 
 /** Every rule of the S3Encryption pack, in evaluation order. */
 export const ALL_RULES: readonly EncryptionRule[] = [
@@ -13,4 +15,7 @@ export const ALL_RULES: readonly EncryptionRule[] = [
   s3.S3SseCBlocked,
   s3.S3TlsOnly,
   s3.S3KmsDataEventsTrail,
+  s3express.S3DirectoryBucketEncryption,
+  blindSpots.S3BucketTypeSupported,
+  blindSpots.S3NestedStackTemplate,
 ];

@@ -1,7 +1,8 @@
 import { ALGORITHM, LogBucketRole, bucketEncryption, logBucketRole, modeName, ownKeyForms, resolveKey } from '../../engine/bucket-model';
 import { EncryptionModeKind } from '../../engine/encryption-mode-kind';
-import { ABSENT, KeyValue, SSE_C_KEY, SSE_KEY, SSE_KMS_KEY_ID_KEY, anyExcept, exact, proveDenied, showKeys } from '../../engine/policy-statements';
+import { ABSENT, KeyValue, SSE_C_KEY, SSE_KEY, SSE_KMS_KEY_ID_KEY, anyExcept, exact, proveDenied } from '../../engine/policy-statements';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
+import { describeUpload } from '../../engine/upload-request';
 
 type Keys = Record<string, readonly KeyValue[]>;
 
@@ -56,9 +57,9 @@ export const S3EncryptionEnforcementPolicy: EncryptionRule = {
     // An AWS managed bucket key leaves none to pin uploads to (S3KmsCustomerManagedKey reports it).
     const ownKeys = resolveKey(enc.kmsKeyId, index).awsManaged ? [] : ownKeyForms(enc.kmsKeyId, index);
     for (const keys of mustDeny(enc.mode, ownKeys)) {
-      const proof = proveDenied(statements, { description: showKeys(keys), action: 's3:PutObject', target: 'objects', keys }, arns);
+      const proof = proveDenied(statements, { description: describeUpload(keys), action: 's3:PutObject', target: 'objects', keys }, arns);
       if (!proof.proven) {
-        missing.push(showKeys(keys));
+        missing.push(describeUpload(keys));
         proof.reasons.forEach((r) => reasons.add(r));
         proof.gaps.forEach((g) => gaps.add(g));
       }

@@ -1,0 +1,33 @@
+import { KeyValue, SSE_C_KEY, SSE_KEY, SSE_KMS_KEY_ID_KEY } from './policy-statements';
+
+const MODE_OF_ALGORITHM: Record<string, string> = { 'AES256': 'SSE-S3', 'aws:kms': 'SSE-KMS', 'aws:kms:dsse': 'DSSE-KMS' };
+
+/** The single alternative a request class fixes for a key, if it fixes one. */
+function only(keys: Readonly<Record<string, readonly KeyValue[]>>, key: string): KeyValue | undefined {
+  const alts = keys[key];
+  return alts?.length === 1 ? alts[0] : undefined;
+}
+
+/**
+ * A class of uploads in words, for one-line findings: "an SSE-KMS upload
+ * naming another KMS key", not condition keys and placeholder ARNs.
+ */
+export function describeUpload(keys: Readonly<Record<string, readonly KeyValue[]>>): string {
+  const alg = only(keys, SSE_KEY);
+  const keyId = only(keys, SSE_KMS_KEY_ID_KEY);
+  const customer = only(keys, SSE_C_KEY);
+  const parts: string[] = [];
+  if (alg?.kind === 'exact') {
+    const mode = MODE_OF_ALGORITHM[alg.value] ?? `x-amz-server-side-encryption: ${alg.value}`;
+    const kms = alg.value === 'aws:kms' || alg.value === 'aws:kms:dsse';
+    const naming = keyId?.kind === 'anyExcept' ? ' naming another KMS key' : keyId?.kind === 'absent' ? ' naming no KMS key (S3 would use aws/s3)' : '';
+    parts.push(`${/^S/.test(mode) ? 'an' : 'a'} ${mode} upload${kms ? naming : ''}`);
+  }
+  if (customer?.kind === 'exact') parts.push(alg?.kind === 'exact' ? `with SSE-C algorithm ${customer.value}` : `an SSE-C upload with algorithm ${customer.value}`);
+  if (customer?.kind === 'anyExcept') {
+    const but = customer.values.length > 0 ? ` other than ${customer.values.join(', ')}` : '';
+    parts.push(alg?.kind === 'exact' ? `with an SSE-C algorithm${but}` : `an SSE-C upload with an algorithm${but}`);
+  }
+  if (parts.length === 0) return 'an upload without encryption headers';
+  return parts.join(' ');
+}

@@ -1,0 +1,2 @@
+export * from './S3BucketTypeSupported';
+export * from './S3NestedStackTemplate';

@@ -1,0 +1,52 @@
+import { EncryptionModeKind } from '../../engine/encryption-mode-kind';
+import { DIRECTORY_BUCKET } from '../../engine/resource-types';
+import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
+
+const MODES: Record<string, EncryptionModeKind> = { 'AES256': EncryptionModeKind.SSE_S3, 'aws:kms': EncryptionModeKind.SSE_KMS };
+const NAMES: Record<string, string> = { SSE_S3: 'SSE-S3', SSE_KMS: 'SSE-KMS', DSSE_KMS: 'DSSE-KMS', SSE_C: 'SSE-C' };
+
+function list(v: unknown): unknown[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/**
+ * A directory bucket (S3 Express One Zone) sets default encryption, with a
+ * mode the policy allows: SSE-S3 or SSE-KMS, the only two directory buckets
+ * support, and in SSE-KMS a customer-managed key (from `allowedKmsKeyArns`
+ * when the policy names keys). The rest of a directory bucket's protection
+ * is not judged (see S3BucketTypeSupported).
+ */
+export const S3DirectoryBucketEncryption: EncryptionRule = {
+  name: 'S3DirectoryBucketEncryption',
+  finding: 'The S3 directory bucket has no default encryption, or its mode or key is not allowed by the encryption policy.',
+  fix: 'Set BucketEncryption.ServerSideEncryptionConfiguration on the AWS::S3Express::DirectoryBucket with an allowed mode (AES256 or aws:kms) and, for aws:kms, KMSMasterKeyID set to a customer-managed key (one named in allowedKmsKeyArns when the policy names keys).',
+  evaluate(bucket, index): RuleResult {
+    if (bucket.type !== DIRECTORY_BUCKET) return notApplicable();
+    if (bucket.unresolvable) return cannotResolve(bucket.unresolvable);
+    const rules = list((bucket.properties.BucketEncryption as any)?.ServerSideEncryptionConfiguration);
+    const dflt = (rules[0] as any)?.ServerSideEncryptionByDefault;
+    if (dflt === undefined) return nonCompliant('no default encryption is configured (BucketEncryption)');
+    if (rules.length > 1) return cannotResolve(`BucketEncryption has ${rules.length} rules; S3 accepts one`);
+    const alg = index.str(dflt.SSEAlgorithm);
+    if (!alg.ok) return cannotResolve(`SSEAlgorithm: ${alg.reason}`);
+    const mode = MODES[alg.value];
+    if (mode === undefined) return nonCompliant(`default encryption algorithm '${alg.value}' is not AES256 (SSE-S3) or aws:kms (SSE-KMS)`);
+    if (!index.policy.allowedModes.includes(mode)) {
+      return nonCompliant(`the directory bucket uses ${NAMES[mode]}; the policy allows ${index.policy.allowedModes.map((m) => NAMES[m]).join(', ')}`);
+    }
+    if (mode !== EncryptionModeKind.SSE_KMS) return compliant();
+    if (dflt.KMSMasterKeyID === undefined) return nonCompliant('SSE-KMS without KMSMasterKeyID; a directory bucket needs a customer-managed key');
+    const key = index.str(dflt.KMSMasterKeyID);
+    if (!key.ok) return cannotResolve(`the KMS key: ${key.reason}`);
+    const own = /^\$\{([^.}]+)(?:\.(Arn|KeyId))?\}$/.exec(key.value);
+    const inTemplate = own !== null && index.resources.get(own[1])?.type === 'AWS::KMS::Key';
+    const allowed = index.policy.allowedKmsKeyArns;
+    if (allowed !== undefined) {
+      return !inTemplate && allowed.includes(key.value) ? compliant()
+        : nonCompliant(`the directory bucket uses the key ${inTemplate ? `${own![1]} created in this template` : key.value}; the policy allows only ${allowed.join(', ')}`);
+    }
+    if (inTemplate) return compliant();
+    if (/(^|:)alias\/aws\//.test(key.value)) return nonCompliant(`the directory bucket uses the AWS managed key ${key.value}`);
+    return cannotResolve(`the KMS key ${key.value} is defined outside this template, so it cannot be confirmed to be customer-managed (name it in allowedKmsKeyArns)`);
+  },
+};

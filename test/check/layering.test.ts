@@ -1,0 +1,105 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as ts from 'typescript';
+
+const ROOT = path.join(__dirname, '..', '..');
+const SRC = path.join(ROOT, 'src');
+
+/**
+ * Compiles the `check` command (src/check/index.ts, cli.ts and every file they import) with
+ * the project's tsconfig, as lib/ is built, into a fresh folder laid out like the
+ * package: <dir>/lib/check/cli.js beside <dir>/package.json.
+ */
+function buildCheck(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'layering-'));
+  const config = ts.readConfigFile(path.join(ROOT, 'tsconfig.json'), ts.sys.readFile);
+  const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT);
+  const program = ts.createProgram([path.join(SRC, 'check', 'index.ts'), path.join(SRC, 'check', 'cli.ts')], {
+    ...options, rootDir: SRC, outDir: path.join(dir, 'lib'), declaration: false, inlineSourceMap: false, inlineSources: false,
+  });
+  const result = program.emit();
+  const errors = ts.getPreEmitDiagnostics(program).concat(result.diagnostics)
+    .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  if (errors.length > 0 || result.emitSkipped) throw new Error(`src/check does not compile:\n${errors.join('\n')}`);
+  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+  return dir;
+}
+
+/** Runs node on `args` with the repository's node_modules on NODE_PATH (the build is outside the repository). */
+function node(args: string[]) {
+  return spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') } });
+}
+
+describe('the check command at run time', () => {
+  let dir: string;
+  beforeAll(() => { dir = buildCheck(); }, 120_000);
+
+  test('loading lib/check and its bin loads neither aws-cdk-lib, cdk-nag, constructs nor the construct layer', () => {
+    const script = [path.join(dir, 'lib', 'check'), path.join(dir, 'lib', 'check', 'cli.js')].map((m) => `require(${JSON.stringify(m)});`).join('')
+      + 'process.stdout.write(JSON.stringify(Object.keys(require.cache)));';
+    const r = node(['-e', script]);
+    expect(r.stderr).toBe('');
+    const loaded: string[] = JSON.parse(r.stdout);
+    expect(loaded).toContain(path.join(dir, 'lib', 'check', 'cli.js'));
+    expect(loaded).toContain(path.join(dir, 'lib', 'nag', 'engine', 'evaluate.js'));
+    const packages = [...new Set(loaded.map((f) => /[\\/]node_modules[\\/]((@[^\\/]+[\\/])?[^\\/]+)/.exec(f)?.[1]).filter((p) => p !== undefined))];
+    expect(packages).toEqual(['yaml']);
+    const layers = [...new Set(loaded.filter((f) => f.startsWith(path.join(dir, 'lib')))
+      .map((f) => path.relative(path.join(dir, 'lib'), f).split(path.sep).slice(0, 2).join('/')))].sort();
+    expect(layers).toEqual(['check/check.js', 'check/cli.js', 'check/index.js', 'check/load.js', 'check/main.js', 'check/package-info.js',
+      'check/report.js', 'nag/engine', 'nag/rules']);
+  });
+
+  test('the built bin runs: --version and a check (start-up printed for the record)', () => {
+    const cli = path.join(dir, 'lib', 'check', 'cli.js');
+    const started = process.hrtime.bigint();
+    const version = node([cli, '--version']);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    expect([version.status, version.stdout, version.stderr]).toEqual([0, `${JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version}\n`, '']);
+    const check = node([cli, 'check', path.join(__dirname, '..', 'fixtures', 'templates', 'compliant-sse-kms.json')]);
+    expect([check.status, check.stdout]).toEqual([0, '✓ 1 template(s), 2 bucket(s) checked: compliant.\n']);
+    process.stderr.write(`check --version: ${ms.toFixed(0)} ms (one run, node start-up included)\n`);
+  });
+});
+
+/** The module specifiers a source file imports, exports from or requires. */
+function importsOf(file: string): string[] {
+  return ts.preProcessFile(fs.readFileSync(file, 'utf8'), true, true).importedFiles.map((f) => f.fileName);
+}
+
+function tsFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? tsFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []);
+}
+
+/** `<file>: <specifier>` for each import of `files` that `allowed` refuses. */
+function badImports(files: string[], allowed: (target: string) => boolean): string[] {
+  return files.flatMap((file) => importsOf(file)
+    .filter((spec) => !(spec.startsWith('.') ? allowed(path.resolve(path.dirname(file), spec)) : allowed(spec)))
+    .map((spec) => `${path.relative(ROOT, file)}: ${spec}`));
+}
+
+const within = (...dirs: string[]) => (target: string) => dirs.some((d) => target === d || target.startsWith(d + path.sep));
+
+describe('layering of the sources', () => {
+  test('the engine (src/nag/engine, src/nag/rules) imports only itself: no construct layer, aws-cdk-lib, cdk-nag or constructs', () => {
+    const engine = [path.join(SRC, 'nag', 'engine'), path.join(SRC, 'nag', 'rules')];
+    const files = engine.flatMap(tsFiles);
+    expect(files.length).toBeGreaterThan(10);
+    expect(badImports(files, within(...engine))).toEqual([]);
+  });
+
+  test('the check command (src/check) imports only itself, the engine, node built-ins and yaml', () => {
+    const allowed = within(path.join(SRC, 'check'), path.join(SRC, 'nag', 'engine'), path.join(SRC, 'nag', 'rules'));
+    const builtins = new Set(['fs', 'path', 'yaml']);
+    expect(badImports(tsFiles(path.join(SRC, 'check')), (t) => builtins.has(t) || allowed(t))).toEqual([]);
+  });
+
+  test('the scan sees what it must refuse', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'layering-')), 'x.ts');
+    fs.writeFileSync(file, "import { Stack } from 'aws-cdk-lib';\nexport * from '../secure-bucket';\nconst n = require('cdk-nag');\n");
+    expect(badImports([file], within(path.dirname(file)))).toEqual([`${path.relative(ROOT, file)}: aws-cdk-lib`, `${path.relative(ROOT, file)}: ../secure-bucket`, `${path.relative(ROOT, file)}: cdk-nag`]);
+  });
+});
