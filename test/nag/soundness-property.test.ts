@@ -12,7 +12,7 @@
  * (conditions added on modelled and unmodelled keys, resources narrowed or
  * widened, actions, principals, effects changed, statements dropped, Allow
  * statements added), so that both verdicts occur often. The number of cases
- * is fixed in CI (SOUNDNESS_RUNS, default 400); set it higher to search more.
+ * is fixed in CI (SOUNDNESS_RUNS, default 1500); set it higher to search more.
  * A counterexample fast-check finds is shrunk; keep it as a case in
  * `soundness.test.ts`.
  */
@@ -23,7 +23,7 @@ import { TemplateIndex } from '../../src/nag/engine/template-index';
 import { S3EncryptionEnforcementPolicy, S3SseCBlocked, S3TlsOnly } from '../../src/nag/rules/s3';
 import { Decision, evaluateRequest } from '../support/policy-evaluator';
 
-const RUNS = Number(process.env.SOUNDNESS_RUNS ?? 400);
+const RUNS = Number(process.env.SOUNDNESS_RUNS ?? 1500);
 const BUCKET = 'data-bucket';
 const ARN = `arn:aws:s3:::${BUCKET}`;
 const OWN_KEY = 'arn:aws:kms:eu-west-1:111111111111:key/own-key';
