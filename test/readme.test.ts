@@ -28,12 +28,25 @@ test('README has type-checkable examples for the constructs and the crypto modul
   expect(all).toContain("from 'cdk-secure-bucket/crypto'");
 });
 
+/**
+ * An example that uses `this` stands in a stack, as in `rosetta/default.ts-fixture`: its imports
+ * and `declare`s stay at the top, the rest goes into the stack's constructor.
+ */
+function inStack(code: string): string {
+  if (!/\bthis\b/.test(code)) return code;
+  const lines = code.split('\n');
+  const top = lines.filter((l) => /^(import |declare )/.test(l));
+  const body = lines.filter((l) => !/^(import |declare )/.test(l));
+  return [...top, "import * as fixtureCdk from 'aws-cdk-lib';",
+    'export class ReadmeFixture extends fixtureCdk.Stack {', '  constructor() {', '    super();', ...body, '  }', '}'].join('\n');
+}
+
 test('every README example with imports type-checks against the sources', () => {
   const dir = fs.mkdtempSync(path.join(ROOT, 'test', '.readme-'));
   try {
     const files = snippets().map((s) => {
       const file = path.join(dir, `readme-line-${s.line}.ts`);
-      fs.writeFileSync(file, `${s.code}\nexport {};\n`);
+      fs.writeFileSync(file, `${inStack(s.code)}\nexport {};\n`);
       return file;
     });
     const program = ts.createProgram(files, {

@@ -145,6 +145,10 @@ export interface EncryptionAuditTrailProps {
  * throws before that is exceeded.
  *
  * @example
+ * import { Stack } from 'aws-cdk-lib';
+ * import * as s3 from 'aws-cdk-lib/aws-s3';
+ * import { DataEvents, EncryptionAuditTrail } from 'cdk-secure-bucket';
+ *
  * declare const bucket: s3.IBucket;
  * declare const stack: Stack;
  * EncryptionAuditTrail.of(stack).recordDataEvents(bucket, DataEvents.WRITE_ONLY);

@@ -41,6 +41,9 @@ export interface S3EncryptionChecksProps extends NagPackProps, S3EncryptionPolic
  * (S3NestedStackTemplate).
  *
  * @example
+ * import { App, Validations } from 'aws-cdk-lib';
+ * import { EncryptionModeKind, S3EncryptionChecks } from 'cdk-secure-bucket';
+ *
  * declare const app: App;
  * Validations.of(app).addPlugins(new S3EncryptionChecks(app, {
  *   allowedModes: [EncryptionModeKind.SSE_KMS, EncryptionModeKind.DSSE_KMS],
