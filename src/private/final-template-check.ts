@@ -155,13 +155,28 @@ export function expectProperties(
     if (canonical(got) !== canonical(resolvedWant)) {
       problems.push({
         prop: name,
-        problem: `the final template ${got === undefined ? 'has no' : `has ${show(got)} as the`} ${name} of ${what}`
-          + `${resolvedWant === undefined ? ', which must not be set' : `, but it must be ${show(resolvedWant)}`}`,
+        problem: got === undefined
+          ? `the final template has no ${name} on ${what}, which must be ${show(resolvedWant)}`
+          : resolvedWant === undefined
+            ? `the final template sets ${name} on ${what} (${show(got)}), which must not be set`
+            : `the final template changed ${name} of ${what}: ${differences(got, resolvedWant).join('; ')}`,
         fix: ESCAPE_HATCH_FIX,
       });
     }
   }
   return problems;
+}
+
+/** Where two resolved values differ, as `path: got (must be want)`, at most three. */
+export function differences(got: unknown, want: unknown, path = ''): string[] {
+  if (canonical(got) === canonical(want)) return [];
+  const bothObjects = got !== null && want !== null && typeof got === 'object' && typeof want === 'object'
+    && Array.isArray(got) === Array.isArray(want);
+  if (!bothObjects) {
+    return [`${path || '(value)'} is ${got === undefined ? 'missing' : show(got)}${want === undefined ? ' (must be absent)' : ` (must be ${show(want)})`}`];
+  }
+  const keys = [...new Set([...Object.keys(want as object), ...Object.keys(got as object)])];
+  return keys.flatMap((k) => differences((got as any)[k], (want as any)[k], path ? `${path}.${k}` : k)).slice(0, 3);
 }
 
 /**
@@ -263,7 +278,7 @@ export function checkBucketInvariants(ctx: CheckContext, bucket: s3.Bucket, expe
   const found = ctx.resourceOf(cfn, expected.policy);
   if (found === undefined) return { problems: [] };
   const stack = Stack.of(bucket);
-  const problems = expectProperties(stack, found.raw, expected.properties, `the bucket ${bucket.node.path}`, expected.subset);
+  const problems = expectProperties(stack, found.raw, expected.properties, bucket.node.path, expected.subset);
   const { policies } = found.index.policiesOf(found.view);
   const statements = policies.flatMap((p) => statementsOf(p.properties.PolicyDocument));
   const missing = missingStatements(stack, expected.requiredStatements, statements);
