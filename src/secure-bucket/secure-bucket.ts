@@ -260,7 +260,6 @@ export class SecureBucket extends s3.Bucket {
     this.serverAccessLogsBucket = props.serverAccessLogsBucket ?? AccessLogsBucket.of(this);
     const logPrefix = props.serverAccessLogsPrefix ?? `${this.node.path}/`;
     enableServerAccessLogs(this, this.serverAccessLogsBucket, logPrefix, props.targetObjectKeyFormat);
-    this.grantReplicationDecrypt(props);
 
     // What the final template must still say after Aspects and overrides: checked at synth.
     checkSecureBucketTemplate(this, {
@@ -270,17 +269,6 @@ export class SecureBucket extends s3.Bucket {
       requiredStatements: this.policy!.document.toJSON().Statement,
       keyStatements: this.encryptionKey && !mode.kmsOptions?.encryptionKey ? createdKeyStatements(this.encryptionKey as kms.Key) : [],
     });
-  }
-
-  /**
-   * The replication role the L2 creates is granted the source key only when
-   * the key is given (`encryptionKey` prop): grant it the key SecureBucket
-   * created, so KMS-encrypted objects can be read for replication.
-   */
-  private grantReplicationDecrypt(props: SecureBucketProps): void {
-    if (!props.replicationRules?.length || props.replicationRole || !this.encryptionKey || props.mode.kmsOptions?.encryptionKey) return;
-    const role = this.node.tryFindChild('ReplicationRole') as iam.Role | undefined;
-    if (role) this.encryptionKey.grantDecrypt(role);
   }
 
   /** The key the L2 created for us: rotation on with the chosen period, retained on delete. */

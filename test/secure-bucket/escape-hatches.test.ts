@@ -290,7 +290,7 @@ describe('replication is mode-aware', () => {
     expect(err.prop).toBe('replicationRules[0].sseKmsEncryptedObjects');
   });
 
-  test.each(KMS_MODES)('%s: a rule with a replica key and KMS objects selected synthesizes, and the created role may decrypt', (_n, mode) => {
+  test.each(KMS_MODES)('%s: a rule with a replica key and KMS objects selected synthesizes, and the replication role aws-cdk-lib creates may decrypt with the bucket key', (_n, mode) => {
     const { app, stack, err, bucket } = replicating(mode(), (s) => ({ kmsKey: replicaKey(s), sseKmsEncryptedObjects: true }));
     expect(err).toBeUndefined();
     expect(() => app.synth()).not.toThrow();
