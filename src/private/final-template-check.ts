@@ -72,16 +72,21 @@ export interface FoundResource {
 interface Check {
   readonly scope: IConstruct;
   readonly run: (ctx: CheckContext) => Problem[];
+  /** Reported before helpers' problems (a SecureBucket, rather than the shared log bucket it uses). */
+  readonly primary: boolean;
 }
 
 const CHECKS = Symbol.for('cdk-secure-bucket.finalTemplateChecks');
 
 /**
  * Registers a check of the final template of `scope`'s stack. All checks of
- * a stack run in one validation; problems of one construct are reported
- * together in one SecureBucketConfigError naming its path.
+ * a stack run in one validation (the template is rendered once); the problems
+ * of one construct are reported together in one SecureBucketConfigError naming
+ * its path, those of other constructs of the stack appended to its message.
+ *
+ * @param primary whether the construct is one the user created (its problems are reported first)
  */
-export function checkFinalTemplate(scope: IConstruct, run: (ctx: CheckContext) => Problem[]): void {
+export function checkFinalTemplate(scope: IConstruct, run: (ctx: CheckContext) => Problem[], primary = true): void {
   const stack = Stack.of(scope) as Stack & { [CHECKS]?: Check[] };
   let checks = stack[CHECKS];
   if (checks === undefined) {
@@ -91,16 +96,18 @@ export function checkFinalTemplate(scope: IConstruct, run: (ctx: CheckContext) =
     stack.node.addValidation({
       validate: () => {
         const ctx = new CheckContext();
-        for (const check of registered) {
+        const failed: Array<{ scope: IConstruct; problems: Problem[] }> = [];
+        for (const check of [...registered].sort((a, b) => Number(b.primary) - Number(a.primary))) {
           if (!inTree(check.scope)) continue;
           const problems = check.run(ctx);
-          if (problems.length > 0) throw toError(check.scope, problems);
+          if (problems.length > 0) failed.push({ scope: check.scope, problems });
         }
+        if (failed.length > 0) throw toError(failed[0].scope, failed[0].problems, failed.slice(1));
         return [];
       },
     });
   }
-  checks.push({ scope, run });
+  checks.push({ scope, run, primary });
 }
 
 /** Whether a construct is still attached to the tree (not removed with tryRemoveChild). */
@@ -109,13 +116,15 @@ function inTree(c: IConstruct): boolean {
   return parent === undefined || (parent.node.tryFindChild(c.node.id) === c && inTree(parent));
 }
 
-function toError(scope: IConstruct, problems: Problem[]): SecureBucketConfigError {
-  if (problems.length === 1) {
+function toError(scope: IConstruct, problems: Problem[], others: Array<{ scope: IConstruct; problems: Problem[] }>): SecureBucketConfigError {
+  const also = others.length === 0 ? ''
+    : `\n  The final template also breaks ${others.map((o) => `${o.scope.node.path} (${[...new Set(o.problems.map((p) => p.prop))].join(', ')})`).join(', ')}`;
+  if (problems.length === 1 && others.length === 0) {
     const p = problems[0];
     return new SecureBucketConfigError(scope, p.prop, p.problem, p.fix);
   }
   return new SecureBucketConfigError(scope, [...new Set(problems.map((p) => p.prop))].join(', '),
-    `${problems.length} problems in the final template:\n  - ${problems.map((p) => `${p.prop}: ${p.problem}. Fix: ${p.fix}`).join('\n  - ')}`,
+    `${problems.length} problem(s) in the final template:\n  - ${problems.map((p) => `${p.prop}: ${p.problem}. Fix: ${p.fix}`).join('\n  - ')}${also}`,
     'see each problem above');
 }
 

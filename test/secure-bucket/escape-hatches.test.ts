@@ -321,7 +321,8 @@ describe('replication is mode-aware', () => {
 
   test.each(MODES)('%s: another account with an owner override and a replica key synthesizes', (_n, mode) => {
     const { app, err } = replicating(mode(), (stack) => ({
-      accessControlTransition: true, sseKmsEncryptedObjects: true,
+      accessControlTransition: true,
+      sseKmsEncryptedObjects: true,
       kmsKey: kms.Key.fromKeyArn(stack, 'ReplicaKey', 'arn:aws:kms:us-west-2:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
     }), '222222222222');
     expect(err).toBeUndefined();
