@@ -189,12 +189,38 @@ export function differences(got: unknown, want: unknown, path = ''): string[] {
 }
 
 /**
- * Policy statements (in `toStatementJson()` form, tokens allowed) that must be
- * present, unmodified, among `statements`.
+ * Policy statements (in `toStatementJson()` form, tokens allowed) that are not
+ * present, unmodified, among `statements`. A statement counts as present when
+ * one statement has its Sid, Effect, conditions and "Not" elements, and at
+ * least its principals, actions and resources: policy minimization
+ * (`@aws-cdk/aws-iam:minimizePolicies`) merges statements that way, and a
+ * wider Deny only denies more.
  */
 export function missingStatements(stack: Stack, required: unknown[], statements: unknown[]): unknown[] {
-  const present = new Set(statements.map(canonical));
-  return required.map((s) => stack.resolve(s)).filter((s) => !present.has(canonical(s)));
+  return required.map((s) => stack.resolve(s)).filter((r) => !statements.some((f) => covers(f, r)));
+}
+
+function covers(final: any, required: any): boolean {
+  if (final === null || typeof final !== 'object' || required === null || typeof required !== 'object') return false;
+  for (const k of ['Sid', 'Effect', 'Condition', 'NotAction', 'NotPrincipal', 'NotResource']) {
+    if (required[k] !== undefined && canonical(final[k]) !== canonical(required[k])) return false;
+    if (required[k] === undefined && k !== 'Sid' && final[k] !== undefined) return false;
+  }
+  const superset = (a: string[], b: string[]) => b.every((x) => a.includes(x));
+  return superset(members(final.Action), members(required.Action))
+    && superset(members(final.Resource), members(required.Resource))
+    && superset(principals(final.Principal), principals(required.Principal));
+}
+
+function members(v: unknown): string[] {
+  return (v === undefined ? [] : Array.isArray(v) ? v : [v]).map(canonical);
+}
+
+function principals(p: unknown): string[] {
+  if (p === undefined) return [];
+  if (p === '*') return ['AWS:"*"'];
+  if (p === null || typeof p !== 'object') return [canonical(p)];
+  return Object.entries(p as Record<string, unknown>).flatMap(([type, v]) => members(v).map((m) => `${type}:${m}`));
 }
 
 /** The statements of a resolved policy document. */

@@ -347,3 +347,61 @@ describe('EncryptionMode.of', () => {
     expect(EncryptionMode.of(kind).kind).toBe(kind);
   });
 });
+
+describe('configurations that weaken nothing still synthesize', () => {
+  const env = { account: '111111111111', region: 'us-east-1' };
+
+  test('a key from another stack of the app', () => {
+    const app = new App();
+    const shared = new Stack(app, 'Shared', { env });
+    const key = new kms.Key(shared, 'Key', { enableKeyRotation: true });
+    const stack = new Stack(app, 'S', { env });
+    new SecureBucket(stack, 'Data', { mode: EncryptionMode.sseKms({ encryptionKey: key }) });
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('the key\'s rotation turned off in another stack is still caught', () => {
+    const app = new App();
+    const shared = new Stack(app, 'Shared', { env });
+    const key = new kms.Key(shared, 'Key', { enableKeyRotation: true });
+    const stack = new Stack(app, 'S', { env });
+    new SecureBucket(stack, 'Data', { mode: EncryptionMode.sseKms({ encryptionKey: key }) });
+    (key.node.defaultChild as kms.CfnKey).enableKeyRotation = false;
+    expectRefused(app, /mode.encryptionKey \(EnableKeyRotation\)/, /automatic rotation of the key Shared\/Key is off/);
+  });
+
+  test('logical ids overridden after construction', () => {
+    const { app, bucket, cfn } = stackWith(EncryptionMode.sseKms());
+    cfn.overrideLogicalId('RecordsBucket');
+    (bucket.encryptionKey!.node.defaultChild as kms.CfnKey).overrideLogicalId('RecordsKey');
+    (bucket.policy!.node.defaultChild as s3.CfnBucketPolicy).overrideLogicalId('RecordsPolicy');
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('with the minimizePolicies feature flag (statements merged), and still caught when one is removed', () => {
+    const build = () => {
+      const app = new App({ context: { '@aws-cdk/aws-iam:minimizePolicies': true } });
+      const stack = new Stack(app, 'S', { env });
+      const buckets = MODES.map(([name, mode]) => new SecureBucket(stack, name, { mode: mode() }));
+      return { app, buckets };
+    };
+    expect(() => build().app.synth()).not.toThrow();
+    const { app, buckets } = build();
+    (buckets[1].policy!.node.defaultChild as s3.CfnBucketPolicy).addPropertyDeletionOverride('PolicyDocument.Statement.0');
+    expectRefused(app, /BucketPolicy/, /lost or changed the statement/, 'S/SSE-KMS');
+  });
+
+  test('an imported key (rotation unconfirmed: a warning, not an error)', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S', { env });
+    const key = kms.Key.fromKeyArn(stack, 'Imported', 'arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+    new SecureBucket(stack, 'Data', { mode: EncryptionMode.dsseKms({ encryptionKey: key }) });
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('synthesizing twice', () => {
+    const { app } = stackWith(EncryptionMode.sseC());
+    app.synth();
+    expect(() => app.synth({ force: true })).not.toThrow();
+  });
+});
