@@ -129,14 +129,13 @@ export interface SecureBucketProps {
   readonly transferAcceleration?: boolean;
 
   /**
-   * Replication rules, checked against the mode:
+   * Replication rules, checked against the mode.
    *
-   * - in KMS modes (every object is KMS-encrypted) each rule needs a replica
-   *   key (`kmsKey`) and `sseKmsEncryptedObjects: true`, or S3 would skip
-   *   every object;
-   * - a rule whose destination is in another account needs
-   *   `accessControlTransition: true` (the destination account owns the
-   *   replicas) and a replica key in every mode.
+   * In KMS modes every object is KMS-encrypted, so each rule needs a replica
+   * key (`kmsKey`) and `sseKmsEncryptedObjects: true`, or S3 would skip
+   * every object. A rule whose destination is in another account needs
+   * `accessControlTransition: true` (the destination account owns the
+   * replicas) and a replica key, in every mode.
    *
    * Configuring replication makes the cdk-nag `S3BucketReplicationEnabled`
    * findings (HIPAA, NIST 800-53 rev 5, PCI DSS) disappear for this bucket.
