@@ -316,6 +316,14 @@ export function checkBucketInvariants(ctx: CheckContext, bucket: s3.Bucket, expe
   const problems = expectProperties(stack, found.raw, expected.properties, bucket.node.path, expected.subset);
   const { policies } = found.index.policiesOf(found.view);
   const statements = policies.flatMap((p) => statementsOf(p.properties.PolicyDocument));
+  if (policies.length > 1) {
+    problems.push({
+      prop: 'BucketPolicy',
+      problem: `the final template has ${policies.length} bucket policies for ${bucket.node.path} (${policies.map((p) => p.logicalId).join(', ')}); `
+        + 'S3 keeps one policy per bucket, so whichever CloudFormation applies last replaces the other and its statements',
+      fix: 'remove the extra AWS::S3::BucketPolicy and add its statements with bucket.addToResourcePolicy(...) instead',
+    });
+  }
   const missing = missingStatements(stack, expected.requiredStatements, statements);
   if (missing.length > 0) {
     problems.push({

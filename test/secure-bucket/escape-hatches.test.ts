@@ -115,6 +115,15 @@ describe('the bucket policy', () => {
     expectRefused(app, /BucketPolicy/, /lost or changed the statement\(s\) .*'DenyOtherKmsKey'/);
   });
 
+  test('a second AWS::S3::BucketPolicy for the bucket (S3 keeps only one) fails synthesis', () => {
+    const { app, stack, bucket } = stackWith(EncryptionMode.sseS3());
+    new s3.CfnBucketPolicy(stack, 'Replacement', {
+      bucket: bucket.bucketName,
+      policyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111111111111:root' }, Action: 's3:GetObject', Resource: '*' }] },
+    });
+    expectRefused(app, /BucketPolicy/, /2 bucket policies for S\/Data .*Replacement/);
+  });
+
   test('one enforcement statement loosened by an override fails synthesis', () => {
     const { app, bucket } = stackWith(EncryptionMode.sseS3());
     const cfnPolicy = bucket.policy!.node.defaultChild as s3.CfnBucketPolicy;
@@ -396,6 +405,14 @@ describe('configurations that weaken nothing still synthesize', () => {
     const stack = new Stack(app, 'S', { env });
     const key = kms.Key.fromKeyArn(stack, 'Imported', 'arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab');
     new SecureBucket(stack, 'Data', { mode: EncryptionMode.dsseKms({ encryptionKey: key }) });
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('an SSE-S3 SecureBucket as another SecureBucket\'s access-log destination', () => {
+    const app = new App();
+    const stack = new Stack(app, 'S', { env });
+    const logs = new SecureBucket(stack, 'Logs', { mode: EncryptionMode.sseS3() });
+    new SecureBucket(stack, 'Data', { mode: EncryptionMode.sseKms(), serverAccessLogsBucket: logs });
     expect(() => app.synth()).not.toThrow();
   });
 
