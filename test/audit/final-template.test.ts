@@ -83,7 +83,7 @@ describe('EncryptionAuditTrail', () => {
     new EncryptionAuditTrail(stack, 'Mine');
     class OnlyTrailBuckets implements IAspect {
       public visit(node: IConstruct): void {
-        if (node instanceof s3.CfnBucket && node.node.path.includes('LogBucket')) node.addPropertyDeletionOverride('BucketEncryption');
+        if (s3.CfnBucket.isCfnBucket(node) && node.node.path.includes('LogBucket')) node.addPropertyDeletionOverride('BucketEncryption');
       }
     }
     Aspects.of(stack).add(new OnlyTrailBuckets());

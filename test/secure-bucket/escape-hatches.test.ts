@@ -138,7 +138,7 @@ describe('the bucket policy', () => {
 describe('Aspects', () => {
   class DeleteEncryption implements IAspect {
     public visit(node: IConstruct): void {
-      if (node instanceof s3.CfnBucket) node.addPropertyDeletionOverride('BucketEncryption');
+      if (s3.CfnBucket.isCfnBucket(node)) node.addPropertyDeletionOverride('BucketEncryption');
     }
   }
 
@@ -153,7 +153,7 @@ describe('Aspects', () => {
     Tags.of(stack).add('team', 'data');
     Aspects.of(stack).add({
       visit(node: IConstruct) {
-        if (node instanceof s3.CfnBucket) node.addPropertyOverride('AnalyticsConfigurations', []);
+        if (s3.CfnBucket.isCfnBucket(node)) node.addPropertyOverride('AnalyticsConfigurations', []);
       },
     });
     cfn.addPropertyOverride('LifecycleConfiguration.Rules.0.NoncurrentVersionExpiration', { NoncurrentDays: 30 });
