@@ -6,6 +6,7 @@
  */
 import { App, Aspects, Duration, IAspect, Stack, Tags } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -146,6 +147,16 @@ describe('Aspects', () => {
     const { app, stack } = stackWith(mode());
     Aspects.of(stack).add(new DeleteEncryption());
     expectRefused(app, /BucketEncryption/, /has no BucketEncryption/);
+  });
+
+  test.each(KMS_MODES)('%s: an Aspect removing the trail\'s data-event selectors fails synthesis (S3KmsDataEventsTrail)', (_n, mode) => {
+    const { app, stack } = stackWith(mode());
+    Aspects.of(stack).add({
+      visit(node: IConstruct) {
+        if (cloudtrail.CfnTrail.isCfnTrail(node)) node.addPropertyDeletionOverride('AdvancedEventSelectors');
+      },
+    });
+    expectRefused(app, /S3Encryption-S3KmsDataEventsTrail/, /no CloudTrail trail in this template records the bucket's S3 data events/);
   });
 
   test('benign Aspects, tags, lifecycle rules and overrides still synthesize', () => {
