@@ -191,6 +191,13 @@ export interface SecureBucketProps {
  * - in KMS modes, a rotating customer-managed key and CloudTrail data events;
  * - server access logs to a shared, expiring access-log bucket.
  *
+ * These hold on the final template: at synth time (after Aspects, with
+ * property overrides applied) the bucket checks its resolved CloudFormation
+ * against what it configured and against the S3Encryption compliance rules,
+ * and an escape hatch that undoes any of it (an L1 override or deletion, a
+ * removed or replaced bucket policy, key rotation turned off on the key's
+ * L1) fails synthesis with an error naming the path, what changed and the fix.
+ *
  * It *is* an `s3.Bucket`: use it anywhere an `IBucket` is expected. Grants
  * keep working (`grantRead` also grants `kms:Decrypt` on the key).
  *
