@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { SecureBucketConfigError } from '../private/errors';
+import { guardHelperBucket } from '../private/helper-checks';
 import { logDeliveryStatement } from '../private/server-access-logs';
 
 const ACCESS_LOGS_BUCKET_BRAND = Symbol.for('cdk-secure-bucket.AccessLogsBucket');
@@ -128,6 +129,12 @@ export class AccessLogsBucket extends s3.Bucket {
       { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason: 'Access logs are short-lived operational records that expire by lifecycle rule; replicate the data buckets, not their access logs.' },
       { id: 'PCI.DSS.321-S3BucketReplicationEnabled', reason: 'Access logs are short-lived operational records that expire by lifecycle rule; replicate the data buckets, not their access logs.' },
     );
+
+    // What its final template must keep (after Aspects and overrides), checked at synth.
+    guardHelperBucket(this, {
+      encryption: { SSEAlgorithm: 'AES256' },
+      logging: undefined,
+    });
   }
 
   /**

@@ -10,6 +10,8 @@ import { DataEvents } from './data-events';
 import { ADVANCED_EVENT_SELECTOR_VALUE_LIMIT, DataEventSelection } from './private/data-event-selection';
 import { validateTrailName, validateWholeDays } from './private/validate';
 import { SecureBucketConfigError } from '../private/errors';
+import { checkFinalTemplate, checkKey } from '../private/final-template-check';
+import { guardHelperBucket, trailProblems } from '../private/helper-checks';
 import { enableServerAccessLogs } from '../private/server-access-logs';
 
 const BRAND = Symbol.for('cdk-secure-bucket.EncryptionAuditTrail');
@@ -203,6 +205,11 @@ export class EncryptionAuditTrail extends Resource implements cloudtrail.ITrailR
     return x !== null && typeof x === 'object' && BRAND in x;
   }
 
+  /** Whether `id` is the id of the stack's shared trail (created by the library, not the user). */
+  private static isSharedId(id: string): boolean {
+    return id === SHARED_ID;
+  }
+
   /** The ARN of the trail. @attribute */
   public readonly trailArn: string;
 
@@ -289,7 +296,9 @@ export class EncryptionAuditTrail extends Resource implements cloudtrail.ITrailR
       }],
       removalPolicy,
     });
-    this.configureServerAccessLogs(props.serverAccessLogsBucket ?? AccessLogsBucket.of(this), props.serverAccessLogsPrefix);
+    const accessLogs = props.serverAccessLogsBucket ?? AccessLogsBucket.of(this);
+    const accessLogsPrefix = props.serverAccessLogsPrefix ?? `${this.logBucket.node.path}/`;
+    enableServerAccessLogs(this.logBucket, accessLogs, accessLogsPrefix);
     this.addCloudTrailBucketPolicy(sourceArnCondition);
     this.acknowledgeReplication();
 
@@ -343,6 +352,26 @@ export class EncryptionAuditTrail extends Resource implements cloudtrail.ITrailR
       resource: 'trail',
       resourceName: this.physicalName,
     });
+
+    // What the final template must keep (after Aspects and overrides), checked at synth.
+    guardHelperBucket(this.logBucket, {
+      encryption: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: this.encryptionKey.keyArn },
+      bucketKey: true,
+      logging: { DestinationBucketName: accessLogs.bucketName, LogFilePrefix: accessLogsPrefix },
+    });
+    const cfnKey = this.encryptionKey.node.defaultChild as kms.CfnKey;
+    const keyStatements = (cfnKey.keyPolicy as iam.PolicyDocument).toJSON()?.Statement ?? [];
+    checkFinalTemplate(this, (ctx) => [
+      ...checkKey(ctx, {
+        key: this.encryptionKey,
+        cfnKey,
+        prop: 'encryptionKey',
+        rotationPeriodInDays: rotationPeriod.isUnresolved() ? undefined : rotationPeriod.toDays(),
+        retained: removalPolicy === RemovalPolicy.RETAIN,
+        requiredStatements: keyStatements,
+      }),
+      ...trailProblems(stack, ctx.resourceOf(this.cfnTrail)?.raw, this.node.path, this.encryptionKey, this.logBucket),
+    ], !EncryptionAuditTrail.isSharedId(id));
   }
 
   /** A reference to this trail. */
@@ -394,10 +423,6 @@ export class EncryptionAuditTrail extends Resource implements cloudtrail.ITrailR
         'give this bucket another EncryptionAuditTrail via its mode\'s auditTrail option, or set its dataEvents to DataEvents.NONE');
     }
     this.selection.record(bucket, events);
-  }
-
-  private configureServerAccessLogs(target: s3.IBucket, prefix: string | undefined): void {
-    enableServerAccessLogs(this.logBucket, target, prefix ?? `${this.logBucket.node.path}/`);
   }
 
 

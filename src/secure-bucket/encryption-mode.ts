@@ -1,6 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import { IConstruct } from 'constructs';
+import { assertEncryptionModeKind } from './assert-mode-kind';
 import { DataEvents } from '../audit/data-events';
 import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
 
@@ -76,8 +78,12 @@ export class EncryptionMode {
   /**
    * The mode of the given kind. `options` apply to the KMS modes only; giving
    * KMS options with SSE-S3 or SSE-C is a synth-time error.
+   *
+   * @throws SecureBucketConfigError when `kind` is not an `EncryptionModeKind`
+   *   (for example `'sse_kms'` read from configuration)
    */
   public static of(kind: EncryptionModeKind, options?: KmsEncryptionOptions): EncryptionMode {
+    assertEncryptionModeKind(kind, { node: { path: 'EncryptionMode.of' } } as IConstruct, 'kind');
     return new EncryptionMode(kind, options);
   }
 

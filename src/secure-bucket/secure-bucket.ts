@@ -1,10 +1,12 @@
-import { CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { assertEncryptionModeKind } from './assert-mode-kind';
 import { EncryptionMode } from './encryption-mode';
 import { enforcementStatements } from './enforcement-statements';
+import { checkSecureBucketTemplate } from './final-template';
 import { AccessLogsBucket } from '../audit/access-logs-bucket';
 import { DataEvents } from '../audit/data-events';
 import { EncryptionAuditTrail } from '../audit/encryption-audit-trail';
@@ -128,8 +130,16 @@ export interface SecureBucketProps {
   readonly transferAcceleration?: boolean;
 
   /**
-   * Replication rules. Replicated objects are re-encrypted by the
-   * destination bucket's own default encryption.
+   * Replication rules, checked against the mode.
+   *
+   * In KMS modes every object is KMS-encrypted, so each rule needs a replica
+   * key (`kmsKey`) and `sseKmsEncryptedObjects: true`, or S3 would skip
+   * every object. A rule whose destination is in another account needs
+   * `accessControlTransition: true` (the destination account owns the
+   * replicas) and a replica key, in every mode.
+   *
+   * Configuring replication makes the cdk-nag `S3BucketReplicationEnabled`
+   * findings (HIPAA, NIST 800-53 rev 5, PCI DSS) disappear for this bucket.
    *
    * @default - no replication
    */
@@ -146,7 +156,9 @@ export interface SecureBucketProps {
    * The bucket that receives this bucket's server access logs. A bucket
    * defined in this app is granted log delivery by bucket policy; for an
    * imported bucket, grant `logging.s3.amazonaws.com` `s3:PutObject`
-   * yourself. The destination must use SSE-S3 default encryption.
+   * yourself. The destination must use SSE-S3 default encryption (S3 log
+   * delivery writes to no other): a bucket with an `encryptionKey`, or one of
+   * this app whose final template encrypts with KMS, is refused.
    *
    * @default - the stack's shared access-log bucket, `AccessLogsBucket.of(stack)`
    */
@@ -178,6 +190,13 @@ export interface SecureBucketProps {
  * - SSE-C blocked, except in SSE-C mode where it is explicitly allowed;
  * - in KMS modes, a rotating customer-managed key and CloudTrail data events;
  * - server access logs to a shared, expiring access-log bucket.
+ *
+ * These hold on the final template: at synth time (after Aspects, with
+ * property overrides applied) the bucket checks its resolved CloudFormation
+ * against what it configured and against the S3Encryption compliance rules,
+ * and an escape hatch that undoes any of it (an L1 override or deletion, a
+ * removed or replaced bucket policy, key rotation turned off on the key's
+ * L1) fails synthesis with an error naming the path, what changed and the fix.
  *
  * It *is* an `s3.Bucket`: use it anywhere an `IBucket` is expected. Grants
  * keep working (`grantRead` also grants `kms:Decrypt` on the key).
@@ -246,7 +265,17 @@ export class SecureBucket extends s3.Bucket {
       .forEach((s) => this.addToResourcePolicy(s));
 
     this.serverAccessLogsBucket = props.serverAccessLogsBucket ?? AccessLogsBucket.of(this);
-    this.configureAccessLogs(this.serverAccessLogsBucket, props);
+    const logPrefix = props.serverAccessLogsPrefix ?? `${this.node.path}/`;
+    enableServerAccessLogs(this, this.serverAccessLogsBucket, logPrefix, props.targetObjectKeyFormat);
+
+    // What the final template must still say after Aspects and overrides: checked at synth.
+    checkSecureBucketTemplate(this, {
+      mode,
+      logPrefix,
+      createdKey: mode.usesKms && !mode.kmsOptions?.encryptionKey,
+      requiredStatements: this.policy!.document.toJSON().Statement,
+      keyStatements: this.encryptionKey && !mode.kmsOptions?.encryptionKey ? createdKeyStatements(this.encryptionKey as kms.Key) : [],
+    });
   }
 
   /** The key the L2 created for us: rotation on with the chosen period, retained on delete. */
@@ -293,10 +322,6 @@ export class SecureBucket extends s3.Bucket {
     return trail;
   }
 
-  private configureAccessLogs(target: s3.IBucket, props: SecureBucketProps): void {
-    enableServerAccessLogs(this, target, props.serverAccessLogsPrefix ?? `${this.node.path}/`, props.targetObjectKeyFormat);
-  }
-
 }
 
 /**
@@ -311,6 +336,7 @@ function validateBeforeCreate(scope: Construct, id: string, props: SecureBucketP
   if (mode === undefined || mode === null) {
     throw new SecureBucketConfigError(at, 'mode', 'is required', 'pass mode: EncryptionMode.sseS3(), sseKms(), dsseKms() or sseC()');
   }
+  assertEncryptionModeKind(mode.kind, at, 'mode.kind');
   const o = mode.kmsOptions;
   if (!mode.usesKms && o !== undefined) {
     const given = Object.entries(o).filter(([, v]) => v !== undefined).map(([k]) => k);
@@ -334,6 +360,20 @@ function validateBeforeCreate(scope: Construct, id: string, props: SecureBucketP
       }
     }
   }
+  const alias = o?.encryptionKey !== undefined ? aliasOf(o.encryptionKey) : undefined;
+  if (alias !== undefined) {
+    problems.push(new SecureBucketConfigError(at, 'mode.encryptionKey',
+      `${alias} is a KMS alias, not a key: the bucket's KMSMasterKeyID and its deny-other-keys statement would name the alias, `
+      + 'so anyone allowed kms:UpdateAlias could redirect new writes to another key, and clients that send the key ARN would be refused',
+      'pass the key itself: alias.aliasTargetKey for a kms.Alias of this app, or kms.Key.fromKeyArn(this, id, keyArn) with the key ARN'));
+  }
+  const logs = props.serverAccessLogsBucket;
+  if (logs !== undefined && logs.encryptionKey !== undefined) {
+    problems.push(new SecureBucketConfigError(at, 'serverAccessLogsBucket',
+      `${logs.node.path} is encrypted with the KMS key ${logs.encryptionKey.node.path}, but S3 server access log delivery only writes to SSE-S3 buckets, so the logs would silently stop`,
+      'omit serverAccessLogsBucket to use the stack\'s AccessLogsBucket, or pass a bucket with SSE-S3 (s3.BucketEncryption.S3_MANAGED) default encryption'));
+  }
+  problems.push(...replicationProblems(scope, at, props));
   if (o?.dataEvents !== undefined && !Object.values(DataEvents).includes(o.dataEvents)) {
     problems.push(new SecureBucketConfigError(at, 'mode.dataEvents', `unknown value '${o.dataEvents}'`,
       'use DataEvents.ALL, DataEvents.WRITE_ONLY or DataEvents.NONE'));
@@ -356,6 +396,64 @@ function validateBeforeCreate(scope: Construct, id: string, props: SecureBucketP
       `${problems.length} problems:\n  - ${problems.map((p) => p.message).join('\n  - ')}`,
       'see each problem above');
   }
+}
+
+/** The key-policy statements of a key created here (the account-root grant of the L2). */
+function createdKeyStatements(key: kms.Key): unknown[] {
+  // kms.Key keeps its policy document protected; the L1 holds the same document.
+  const doc = (key.node.defaultChild as kms.CfnKey).keyPolicy as iam.PolicyDocument | undefined;
+  return doc?.toJSON()?.Statement ?? [];
+}
+
+/** The alias a key reference is, if it is one (a kms.Alias, an imported alias, or an alias ARN). */
+function aliasOf(key: kms.IKey): string | undefined {
+  if ('aliasTargetKey' in key && 'aliasName' in key) {
+    const cfn = key.node.defaultChild as kms.CfnAlias | undefined;
+    const name = [cfn?.aliasName, (key as kms.IAlias).aliasName].find((n) => n !== undefined && !Token.isUnresolved(n));
+    return `${key.node.path} (${name ?? 'an alias'})`;
+  }
+  // An ARN or id of the form arn:...:alias/name or alias/name; tokens elsewhere in the string do not matter.
+  if (/(^|:)alias\//.test(key.keyArn)) return `${key.node.path} (${key.keyArn})`;
+  return undefined;
+}
+
+/** Replication rules that do not fit the mode, or go to another account without the needed settings. */
+function replicationProblems(scope: Construct, at: Construct, props: SecureBucketProps): SecureBucketConfigError[] {
+  const problems: SecureBucketConfigError[] = [];
+  const usesKms = props.mode.usesKms;
+  const sourceAccount = Stack.of(scope).account;
+  (props.replicationRules ?? []).forEach((rule, i) => {
+    const prop = `replicationRules[${i}]`;
+    // The same comparison aws-cdk-lib makes to decide that a rule is cross-account.
+    const destinationAccount = rule.destination.env.account;
+    const crossAccount = sourceAccount !== destinationAccount;
+    if (usesKms && rule.kmsKey === undefined) {
+      problems.push(new SecureBucketConfigError(at, `${prop}.kmsKey`,
+        `every object of a ${props.mode.kind} bucket is KMS-encrypted, and S3 replicates KMS-encrypted objects only to a replica key it is given`,
+        'set kmsKey to the customer-managed key in the destination Region (and account) that encrypts the replicas'));
+    }
+    if (usesKms && rule.sseKmsEncryptedObjects !== true) {
+      problems.push(new SecureBucketConfigError(at, `${prop}.sseKmsEncryptedObjects`,
+        `is not true, so S3 would skip every KMS-encrypted object, which in ${props.mode.kind} mode is every object`,
+        'set sseKmsEncryptedObjects: true (and kmsKey)'));
+    }
+    if (crossAccount && rule.accessControlTransition !== true) {
+      problems.push(new SecureBucketConfigError(at, `${prop}.accessControlTransition`,
+        `replicates to the bucket ${rule.destination.node.path} of another account (${destinationAccount}) without an explicit owner override`,
+        'set accessControlTransition: true so the destination account owns the replicas (and give a kmsKey of that account), or replicate within this account'));
+    }
+    if (crossAccount && !usesKms && rule.kmsKey === undefined) {
+      problems.push(new SecureBucketConfigError(at, `${prop}.kmsKey`,
+        `replicates to the bucket ${rule.destination.node.path} of another account (${destinationAccount}) without a replica key`,
+        'set kmsKey to a customer-managed key of the destination account that encrypts the replicas'));
+    }
+    const alias = rule.kmsKey !== undefined ? aliasOf(rule.kmsKey) : undefined;
+    if (alias !== undefined) {
+      problems.push(new SecureBucketConfigError(at, `${prop}.kmsKey`, `${alias} is a KMS alias, not a key`,
+        'pass the replica key itself (its key ARN)'));
+    }
+  });
+  return problems;
 }
 
 /** The L2 encryption props for a mode. */

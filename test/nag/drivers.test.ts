@@ -5,9 +5,10 @@ import * as s3express from 'aws-cdk-lib/aws-s3express';
 import * as s3tables from 'aws-cdk-lib/aws-s3tables';
 import { cliFindings, newApp, packFindings } from './helpers';
 import { ExampleStack } from '../../examples/app';
-import { DataEvents, EncryptionMode, EncryptionModeKind, S3EncryptionChecks, SecureBucket } from '../../src';
+import { DataEvents, EncryptionAuditTrail, EncryptionMode, EncryptionModeKind, S3EncryptionChecks, SecureBucket } from '../../src';
 import { ALL_RULES } from '../../src/nag/rules';
 import { S3DefaultEncryptionMode } from '../../src/nag/rules/s3';
+import { enforcementStatements } from '../../src/secure-bucket/enforcement-statements';
 
 const MODES: Array<[EncryptionModeKind, () => EncryptionMode, string]> = [
   [EncryptionModeKind.SSE_S3, () => EncryptionMode.sseS3(), 'SSE-S3'],
@@ -43,8 +44,19 @@ function weakApp() {
   const app = newApp();
   const stack = new Stack(app, 'Weak');
   new s3.Bucket(stack, 'Plain', { encryption: s3.BucketEncryption.S3_MANAGED });
-  const nonRotating = new SecureBucket(stack, 'NonRotating', { mode: EncryptionMode.sseKms() });
-  (nonRotating.encryptionKey!.node.defaultChild as kms.CfnKey).enableKeyRotation = false;
+  // Built like an SSE-KMS SecureBucket, but with a key that does not rotate (a SecureBucket whose
+  // key's rotation is turned off through its L1 fails synthesis: test/secure-bucket/escape-hatches.test.ts).
+  const key = new kms.Key(stack, 'NonRotatingKey', { enableKeyRotation: false });
+  const nonRotating = new s3.Bucket(stack, 'NonRotating', {
+    encryption: s3.BucketEncryption.KMS,
+    encryptionKey: key,
+    bucketKeyEnabled: true,
+    enforceSSL: true,
+    blockedEncryptionTypes: [s3.BlockedEncryptionType.SSE_C],
+  });
+  enforcementStatements(EncryptionModeKind.SSE_KMS, { objectsArn: nonRotating.arnForObjects('*'), keyArn: key.keyArn })
+    .forEach((st) => nonRotating.addToResourcePolicy(st));
+  EncryptionAuditTrail.of(stack).recordDataEvents(nonRotating, DataEvents.ALL);
   new SecureBucket(stack, 'Untrailed', { mode: EncryptionMode.sseKms({ dataEvents: DataEvents.NONE }) });
   const id = (path: string) => stack.getLogicalId(stack.node.findChild(path).node.defaultChild as s3.CfnBucket);
   const expected = [

@@ -2,7 +2,8 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { EncryptionMode, SecureBucket } from '../../src';
+import { buildExampleApp } from '../../examples/app';
+import { EncryptionMode, S3EncryptionChecks, SecureBucket } from '../../src';
 
 const PACKS = [AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks];
 const NON_KMS_ALGORITHM = ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((p) => `${p}-S3DefaultEncryptionKMS`);
@@ -94,6 +95,16 @@ test('configuring replication removes the replication finding', () => {
   });
   const onBucket = findings(app).filter((f) => f.path === 'S/Data/Resource').map((f) => f.rule);
   expect(onBucket).toEqual([]);
+  // Mode-aware replication (replica key, KMS objects selected) passes the synth-time self-check.
+  expect(() => app.synth()).not.toThrow();
+});
+
+test('the example app synthesizes (self-check included) with no finding from any pack', () => {
+  const app = buildExampleApp(new App());
+  expect(() => app.synth()).not.toThrow();
+  const s3Encryption = new S3EncryptionChecks(app).validateScope(app);
+  expect(s3Encryption.violations).toEqual([]);
+  expect(findings(app)).toEqual([]);
 });
 
 test('the acknowledged rule ids on helper resources are pinned', () => {

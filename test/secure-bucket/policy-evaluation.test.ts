@@ -127,6 +127,10 @@ const put = (headers: Record<string, string> = {}, extra: Partial<S3Request> = {
 const copyInto = (headers: Record<string, string> = {}): S3Request =>
   put({ 'x-amz-copy-source': 'source-bucket/source/key.csv', ...headers });
 
+/** s3:UpdateObjectEncryption on an existing object, with its encryption condition keys. */
+const update = (headers: Record<string, string> = {}, extra: Partial<S3Request> = {}): S3Request =>
+  ({ action: 's3:UpdateObjectEncryption', resource: OBJECT, headers, ...extra });
+
 type Caller = 'app' | 'admin in the same account' | 'role in another account';
 const CALLERS: Record<Caller, EvaluateOptions & { resourceAccount?: string }> = {
   'app': {},
@@ -253,6 +257,32 @@ const CASES: Case[] = [
     name: 'CopyObject into the bucket with SSE-C headers',
     request: () => copyInto(sseC()),
     expected: { 'SSE-S3': D, 'SSE-KMS': D, 'DSSE-KMS': D, 'SSE-C': A },
+  },
+
+  // --- UpdateObjectEncryption: changes the encryption of an existing object in place ------
+  // Condition keys (Service Authorization Reference, s3:UpdateObjectEncryption):
+  // s3:x-amz-server-side-encryption and s3:x-amz-server-side-encryption-aws-kms-key-id.
+  // SSE-KMS: allowed only to SSE-KMS with the bucket key; every other mode: denied.
+  {
+    name: 'UpdateObjectEncryption to SSE-KMS with the bucket key',
+    request: () => update(sse('aws:kms', BUCKET_KEY)),
+    expected: { 'SSE-S3': D, 'SSE-KMS': A, 'DSSE-KMS': D, 'SSE-C': D },
+  },
+  { name: 'UpdateObjectEncryption to SSE-KMS with another key', request: () => update(sse('aws:kms', OTHER_KEY)), expected: ALL(D) },
+  { name: 'UpdateObjectEncryption to SSE-KMS without a key id', request: () => update(sse('aws:kms')), expected: ALL(D) },
+  { name: 'UpdateObjectEncryption to SSE-S3', request: () => update(sse('AES256')), expected: ALL(D) },
+  { name: 'UpdateObjectEncryption naming aws:kms:dsse with the bucket key', request: () => update(sse('aws:kms:dsse', BUCKET_KEY)), expected: ALL(D) },
+  { name: 'UpdateObjectEncryption without encryption condition keys', request: () => update(), expected: ALL(D) },
+  {
+    name: 'UpdateObjectEncryption to SSE-KMS with the bucket key, without TLS',
+    request: () => update(sse('aws:kms', BUCKET_KEY), { secureTransport: false }),
+    expected: ALL(D),
+  },
+  {
+    name: 'UpdateObjectEncryption to SSE-KMS with another key by an admin in the same account',
+    caller: 'admin in the same account',
+    request: () => update(sse('aws:kms', OTHER_KEY)),
+    expected: ALL(D),
   },
 
   // --- Transport ------------------------------------------------------------------------
@@ -465,7 +495,7 @@ describe.each(MODES)('%s: every Deny statement is load-bearing', (mode) => {
 
   test('the policy has the Deny statements the spec requires', () => {
     const denies = original.Statement.filter((s: any) => s.Effect === 'Deny');
-    expect(denies.length).toBe({ 'SSE-S3': 4, 'SSE-KMS': 6, 'DSSE-KMS': 6, 'SSE-C': 4 }[mode]);
+    expect(denies.length).toBe({ 'SSE-S3': 5, 'SSE-KMS': 8, 'DSSE-KMS': 7, 'SSE-C': 5 }[mode]);
     for (const s of denies) expect(s.Principal).toEqual({ AWS: '*' });
   });
 

@@ -50,6 +50,22 @@ function putObjectDenies(mode: FixtureMode): Array<Record<string, unknown>> {
   }
 }
 
+/**
+ * s3:UpdateObjectEncryption (changes an existing object's encryption in place): in SSE-KMS mode
+ * denied unless it names aws:kms and the bucket key (an absent key counts as other); in every
+ * other mode denied outright.
+ */
+function updateDenies(mode: FixtureMode): Array<Record<string, unknown>> {
+  const update = 's3:UpdateObjectEncryption';
+  if (mode === 'SSE-KMS') {
+    return [
+      deny('DenyUpdateToOtherEncryption', update, OBJECTS_ARN, { StringNotEquals: { [SSE]: 'aws:kms' } }),
+      deny('DenyUpdateToOtherKmsKey', update, OBJECTS_ARN, { StringNotEquals: { [KEY_ID]: KEY_ARN } }),
+    ];
+  }
+  return [{ Sid: 'DenyUpdateObjectEncryption', Effect: 'Deny', Principal: { AWS: '*' }, Action: update, Resource: OBJECTS_ARN }];
+}
+
 /** A CloudFormation template (as from Template.toJSON()) with the bucket, its key (KMS modes) and its policy. */
 export function secureBucketFixtureTemplate(mode: FixtureMode): Record<string, any> {
   const kmsMode = mode === 'SSE-KMS' || mode === 'DSSE-KMS';
@@ -76,6 +92,7 @@ export function secureBucketFixtureTemplate(mode: FixtureMode): Record<string, a
             deny('DenyInsecureTransport', 's3:*', [BUCKET_ARN, OBJECTS_ARN], { Bool: { 'aws:SecureTransport': 'false' } }),
             deny('DenyOutdatedTls', 's3:*', [BUCKET_ARN, OBJECTS_ARN], { NumericLessThan: { 's3:TlsVersion': 1.2 } }),
             ...putObjectDenies(mode),
+            ...updateDenies(mode),
           ],
         },
       },
