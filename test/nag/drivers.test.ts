@@ -52,6 +52,7 @@ function weakApp() {
     encryptionKey: key,
     bucketKeyEnabled: true,
     enforceSSL: true,
+    minimumTLSVersion: 1.2,
     blockedEncryptionTypes: [s3.BlockedEncryptionType.SSE_C],
   });
   enforcementStatements(EncryptionModeKind.SSE_KMS, { objectsArn: nonRotating.arnForObjects('*'), keyArn: key.keyArn })
