@@ -197,7 +197,7 @@ describe('formats', () => {
     const r = await runCli(['check', fixture('noncompliant-S3EncryptionEnforcementPolicy.json'), '--format', 'json']);
     const [finding] = JSON.parse(r.stdout).findings;
     expect(finding.ruleId).toBe('S3Encryption-S3EncryptionEnforcementPolicy');
-    expect(finding.detail).toBe('the bucket policy does not deny: an SSE-KMS upload naming another KMS key (SSE-KMS mode)');
+    expect(finding.detail).toBe('the bucket policy does not deny: an SSE-KMS upload naming another KMS key; an UpdateObjectEncryption to SSE-KMS naming another KMS key (SSE-KMS mode)');
     const text = (await runCli(['check', fixture('noncompliant-S3EncryptionEnforcementPolicy.json')])).stdout;
     expect(text).not.toMatch(/arn:aws:kms:[^ ]*:key\/0000|x-amz-server-side-encryption-aws-kms-key-id=/);
   });

@@ -42,6 +42,8 @@ const BASE: Statement[] = [
   { Sid: 'OtherKey', Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:PutObject', Resource: `${ARN}/*`, Condition: { Null: { [KEY_ID]: 'false' }, StringNotEquals: { [KEY_ID]: OWN_KEY } } },
   { Sid: 'NoKeyId', Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:PutObject', Resource: `${ARN}/*`, Condition: { Null: { [SSE]: 'false', [KEY_ID]: 'true' } } },
   { Sid: 'SseC', Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:PutObject', Resource: `${ARN}/*`, Condition: { Null: { [SSE_C]: 'false' } } },
+  { Sid: 'UpdateAlg', Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:UpdateObjectEncryption', Resource: `${ARN}/*`, Condition: { StringNotEquals: { [SSE]: 'aws:kms' } } },
+  { Sid: 'UpdateKey', Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:UpdateObjectEncryption', Resource: `${ARN}/*`, Condition: { StringNotEquals: { [KEY_ID]: OWN_KEY } } },
 ];
 
 const KEYS = ['aws:PrincipalArn', 'aws:SourceVpce', 'aws:PrincipalAccount', 'aws:SecureTransport', 's3:TlsVersion', SSE, KEY_ID, SSE_C];
@@ -69,7 +71,7 @@ const condition = fc.record({
 });
 
 const mutation = fc.oneof(
-  { weight: 6, arbitrary: fc.constant({ kind: 'keep' as const }) },
+  { weight: 10, arbitrary: fc.constant({ kind: 'keep' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'drop' as const }) },
   { weight: 3, arbitrary: condition.map((c) => ({ kind: 'condition' as const, c })) },
   {
@@ -77,7 +79,11 @@ const mutation = fc.oneof(
     arbitrary: fc.constantFrom(`${ARN}/p*`, `${ARN}/*`, [ARN, `${ARN}/*`], 'arn:aws:s3:::*', '*', `${ARN}/?*`, 'arn:aws:s3:::data*', ARN)
       .map((r) => ({ kind: 'resource' as const, r })),
   },
-  { weight: 1, arbitrary: fc.constantFrom('s3:PutObject', 's3:Put*', 's3:*', '*', 's3:GetObject').map((a) => ({ kind: 'action' as const, a })) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<any>('s3:PutObject', 's3:Put*', 's3:*', '*', 's3:GetObject', 's3:UpdateObjectEncryption', ['s3:PutObject', 's3:UpdateObjectEncryption'])
+      .map((a) => ({ kind: 'action' as const, a })),
+  },
   { weight: 1, arbitrary: fc.constantFrom<any>('*', { AWS: 'arn:aws:iam::111111111111:root' }).map((p) => ({ kind: 'principal' as const, p })) },
   { weight: 1, arbitrary: fc.constant({ kind: 'allow' as const }) },
 );
@@ -179,6 +185,9 @@ function promised(rule: string, who: Requester): Promised[] {
       { what: 'another key', action: 's3:PutObject', resource: object, context: { [SSE]: 'aws:kms', [KEY_ID]: OTHER_KEY } },
       { what: 'no key id', action: 's3:PutObject', resource: object, context: { [SSE]: 'aws:kms' } },
       { what: 'SSE-S3 over HTTP', action: 's3:PutObject', resource: object, context: { [SSE]: 'AES256' }, secure: false },
+      { what: 'UpdateObjectEncryption to SSE-S3', action: 's3:UpdateObjectEncryption', resource: object, context: { [SSE]: 'AES256' } },
+      { what: 'UpdateObjectEncryption to another key', action: 's3:UpdateObjectEncryption', resource: object, context: { [SSE]: 'aws:kms', [KEY_ID]: OTHER_KEY } },
+      { what: 'UpdateObjectEncryption without a key id', action: 's3:UpdateObjectEncryption', resource: object, context: { [SSE]: 'aws:kms' } },
     ];
     case 'S3TlsOnly': return [
       { what: 'GetObject over HTTP', action: 's3:GetObject', resource: object, context: {}, secure: false },

@@ -31,3 +31,9 @@ export function describeUpload(keys: Readonly<Record<string, readonly KeyValue[]
   if (parts.length === 0) return 'an upload without encryption headers';
   return parts.join(' ');
 }
+
+/** A class of in-place encryption changes (`s3:UpdateObjectEncryption`) in words. */
+export function describeUpdate(keys: Readonly<Record<string, readonly KeyValue[]>>): string {
+  if (Object.keys(keys).length === 0) return 'any UpdateObjectEncryption';
+  return describeUpload(keys).replace(/^an? (.*) upload/, 'an UpdateObjectEncryption to $1');
+}

@@ -2,7 +2,7 @@ import { ALGORITHM, LogBucketRole, bucketEncryption, logBucketRole, modeName, ow
 import { EncryptionModeKind } from '../../engine/encryption-mode-kind';
 import { ABSENT, KeyValue, SSE_C_KEY, SSE_KEY, SSE_KMS_KEY_ID_KEY, anyExcept, exact, proveDenied } from '../../engine/policy-statements';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
-import { describeUpload } from '../../engine/upload-request';
+import { describeUpdate, describeUpload } from '../../engine/upload-request';
 
 type Keys = Record<string, readonly KeyValue[]>;
 
@@ -39,8 +39,8 @@ function mustDeny(mode: EncryptionModeKind, ownKeys: string[]): Keys[] {
  */
 export const S3EncryptionEnforcementPolicy: EncryptionRule = {
   name: 'S3EncryptionEnforcementPolicy',
-  finding: 'The S3 bucket policy does not refuse uploads that request another encryption mode or key.',
-  fix: 'Add Deny statements on s3:PutObject for arn:...:bucket/* as SecureBucket does for the mode: deny a present x-amz-server-side-encryption header other than the mode\'s algorithm; in KMS modes also deny another key id and a missing key id; in SSE-C mode deny uploads without the SSE-C algorithm header.',
+  finding: 'The S3 bucket policy does not refuse uploads, or in-place encryption changes (UpdateObjectEncryption), that request another encryption mode or key.',
+  fix: 'Add Deny statements on s3:PutObject for arn:...:bucket/* as SecureBucket does for the mode: deny a present x-amz-server-side-encryption header other than the mode\'s algorithm; in KMS modes also deny another key id and a missing key id; in SSE-C mode deny uploads without the SSE-C algorithm header. Deny s3:UpdateObjectEncryption the same way (in SSE-C mode, always).',
   evaluate(bucket, index): RuleResult {
     if (bucket.type !== 'AWS::S3::Bucket') return notApplicable();
     const enc = bucketEncryption(bucket, index);
@@ -56,10 +56,18 @@ export const S3EncryptionEnforcementPolicy: EncryptionRule = {
     const gaps = new Set<string>();
     // An AWS managed bucket key leaves none to pin uploads to (S3KmsCustomerManagedKey reports it).
     const ownKeys = resolveKey(enc.kmsKeyId, index).awsManaged ? [] : ownKeyForms(enc.kmsKeyId, index);
-    for (const keys of mustDeny(enc.mode, ownKeys)) {
-      const proof = proveDenied(statements, { description: describeUpload(keys), action: 's3:PutObject', target: 'objects', keys }, arns);
+    const uploads = mustDeny(enc.mode, ownKeys);
+    // s3:UpdateObjectEncryption (S3, January 2026) changes the encryption of stored objects in place:
+    // the same classes as uploads, but for SSE-C mode every such change (its targets are SSE-S3 and SSE-KMS).
+    const updates = enc.mode === EncryptionModeKind.SSE_C ? [{}] : uploads;
+    const classes = [
+      ...uploads.map((keys) => ({ action: 's3:PutObject', keys, what: describeUpload(keys) })),
+      ...updates.map((keys) => ({ action: 's3:UpdateObjectEncryption', keys, what: describeUpdate(keys) })),
+    ];
+    for (const { action, keys, what } of classes) {
+      const proof = proveDenied(statements, { description: what, action, target: 'objects', keys }, arns);
       if (!proof.proven) {
-        missing.push(describeUpload(keys));
+        missing.push(what);
         proof.reasons.forEach((r) => reasons.add(r));
         proof.gaps.forEach((g) => gaps.add(g));
       }
