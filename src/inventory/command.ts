@@ -39,6 +39,7 @@ Options:
   --report-bucket <name>      where the jobs' completion reports go (default: the batch manifest's bucket)
   --region <region>           AWS region (default: the SDK's, e.g. AWS_REGION)
   --endpoint-url <url>        an S3-compatible endpoint (path-style addressing)
+  --control-endpoint-url <url>   the S3 Control endpoint for --create-job (default: --endpoint-url, else AWS)
   -h, --help                  show this help
 
 s3:// locations need @aws-sdk/client-s3, --create-job needs @aws-sdk/client-s3-control.
@@ -68,6 +69,7 @@ interface Args {
   kmsKeyArn?: string;
   reportBucket?: string;
   client: { region?: string; endpointUrl?: string };
+  controlEndpointUrl?: string;
 }
 
 function parseArgs(argv: string[]): Args | 'help' {
@@ -107,6 +109,7 @@ function parseArgs(argv: string[]): Args | 'help' {
       case '--report-bucket': out.reportBucket = value(arg); break;
       case '--region': out.client.region = value(arg); break;
       case '--endpoint-url': out.client.endpointUrl = value(arg); break;
+      case '--control-endpoint-url': out.controlEndpointUrl = value(arg); break;
       default:
         if (arg.startsWith('-')) throw new InputError(`unknown option '${arg}' (see audit-inventory --help)`);
         if (out.manifest !== undefined) throw new InputError(`one manifest at a time (got '${out.manifest}' and '${arg}')`);
@@ -205,7 +208,7 @@ export async function auditInventoryCommand(argv: string[], io: CommandIo): Prom
           bucket: manifest.sourceBucket,
           manifest: { bucket: at.bucket, key: at.key, etag: out.etag, fields: out.fields },
           report: { bucket: a.reportBucket ?? target.bucket, prefix: 'cdk-secure-bucket/batch-reports' },
-        }, clientOptions);
+        }, { region: clientOptions.region, endpointUrl: a.controlEndpointUrl ?? clientOptions.endpointUrl });
       }
     }
 

@@ -30,8 +30,8 @@ export function loadSdk(pkg: SdkPackage, why: string): any {
 
 /** An S3 client: default credential chain; with an endpoint, path-style addressing (S3-compatible servers). */
 export function s3Client(options: ClientOptions, why: string): any {
-  const { S3Client } = loadSdk('@aws-sdk/client-s3', why);
-  return new S3Client({
+  const { S3 } = loadSdk('@aws-sdk/client-s3', why);
+  return new S3({
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpointUrl ? { endpoint: options.endpointUrl, forcePathStyle: true } : {}),
     // Checksums only where an operation requires one: S3-compatible servers may not speak the
