@@ -17,15 +17,8 @@ export interface CliIo {
   readonly stdin?: AsyncIterable<string | Buffer>;
 }
 
-export const USAGE = `Usage: cdk-secure-bucket <command> ...
-
-Commands:
-  check             check the encryption of the S3 buckets in CloudFormation templates (before deploy)
-  audit-inventory   audit the encryption of every object from an S3 Inventory (after deploy)
-
-Run 'cdk-secure-bucket <command> --help' for a command's options.
-
-cdk-secure-bucket check <cdk.out directory | template.json | template.yaml | - ...> [options]
+/** `check` before deploy (templates); `audit-inventory` after deploy (every object, from S3 Inventory). */
+export const CHECK_USAGE = `Usage: cdk-secure-bucket check <cdk.out directory | template.json | template.yaml | - ...> [options]
 
 Checks that every S3 bucket in the templates (nested stacks included) meets
 the encryption policy. '-' reads a template from standard input.
@@ -41,8 +34,10 @@ Options:
   --version                   print the version
 
 Exit status: 0 compliant, 1 findings, 2 bad input.
+`;
 
-${AUDIT_USAGE.replace(/^Usage: /, '')}`;
+/** Both commands' usage. */
+export const USAGE = `${CHECK_USAGE}\n${AUDIT_USAGE}`;
 
 const FORMATS = ['text', 'json', 'sarif', 'junit'];
 /** The options that take no value: `--flag=value` on one of these is an error, not a path. */
@@ -108,7 +103,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     if (eq > 0 && FLAGS.includes(arg)) throw new InputError(`${arg} takes no value (got '${raw}')`);
     if (eq > 0) args.unshift(raw.slice(eq + 1));
     switch (arg) {
-      case '-h': case '--help': io.stdout.write(USAGE); return 0;
+      case '-h': case '--help': io.stdout.write(CHECK_USAGE); return 0;
       case '--version': io.stdout.write(`${VERSION}\n`); return 0;
       case '--format': format = value(arg); if (!FORMATS.includes(format)) throw new InputError(`--format: unknown format '${format}' (use ${FORMATS.join(', ')})`); break;
       case '--output': case '-o': output = value(arg); break;
