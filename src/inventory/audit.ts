@@ -51,6 +51,8 @@ export async function audit(options: AuditOptions): Promise<Tally> {
     throw new InputError('--expect-bucket-key: the inventory has no BucketKeyStatus column; add that optional field to the inventory configuration');
   }
   const width = manifest.columns.length;
+  const used = new Set([iBucket, iKey, iVersion, iLatest, iDeleteMarker, iSize, iStatus, iBucketKey, iClass, iTier]);
+  const wanted = manifest.columns.map((_, i) => used.has(i));
   const tally = new Tally();
   let filesDone = 0;
 
@@ -59,7 +61,7 @@ export async function audit(options: AuditOptions): Promise<Tally> {
     const hash = createHash('md5');
     let compressedBytes = 0;
     let row = 0;
-    const reader = new CsvRowReader();
+    const reader = new CsvRowReader(wanted);
     const onRow = (f: string[]) => {
       row += 1;
       if (f.length !== width) {

@@ -10,19 +10,22 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-inventory.html#storage-inventory-contents),
  * so a key read from the inventory is written as it is.
  *
- * Lines are buffered and written synchronously in blocks: memory stays bounded however many
- * objects are listed, and the MD5 of the file (its ETag once put in one request) is kept.
+ * Lines are copied into a fixed buffer at once and written synchronously in blocks: memory stays
+ * bounded however many objects are listed (a line kept as a string would keep alive the whole
+ * decoded chunk of the inventory its key was sliced from), and the MD5 of the file (its ETag once
+ * put in one request) is kept.
  */
 import { createHash, Hash } from 'crypto';
 import * as fs from 'fs';
 import { InputError } from '../check/load';
 
-const FLUSH_AT = 1024 * 1024;
+const BLOCK = 256 * 1024;
 
 export class BatchManifestWriter {
   public objects = 0;
   private fd: number;
-  private buffer = '';
+  private readonly block = Buffer.allocUnsafe(BLOCK);
+  private used = 0;
   private readonly hash: Hash = createHash('md5');
   private withVersions?: boolean;
 
@@ -42,9 +45,15 @@ export class BatchManifestWriter {
       throw new InputError(`${this.label}: the inventory mixes rows with and without a version id; `
         + 'a Batch Operations manifest needs a version id on every line or on none');
     }
-    this.buffer += `${csvField(bucket)},${csvField(encodedKey)}${versioned ? `,${csvField(versionId)}` : ''}\n`;
+    const line = `${csvField(bucket)},${csvField(encodedKey)}${versioned ? `,${csvField(versionId)}` : ''}\n`;
+    const length = Buffer.byteLength(line, 'utf8');
+    if (this.used + length > BLOCK) this.flush();
+    if (length > BLOCK) {
+      this.write(Buffer.from(line, 'utf8'));
+    } else {
+      this.used += this.block.write(line, this.used, 'utf8');
+    }
     this.objects += 1;
-    if (this.buffer.length >= FLUSH_AT) this.flush();
   }
 
   /** The manifest's column list for CreateJob. */
@@ -70,12 +79,15 @@ export class BatchManifestWriter {
   }
 
   private flush(): void {
-    if (this.buffer === '') return;
-    const bytes = Buffer.from(this.buffer, 'utf8');
+    if (this.used === 0) return;
+    this.write(this.block.subarray(0, this.used));
+    this.used = 0;
+  }
+
+  private write(bytes: Buffer): void {
     this.hash.update(bytes);
     let off = 0;
-    while (off < bytes.length) off += fs.writeSync(this.fd, bytes, off);
-    this.buffer = '';
+    while (off < bytes.length) off += fs.writeSync(this.fd, bytes, off, bytes.length - off);
   }
 }
 

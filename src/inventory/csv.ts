@@ -8,6 +8,8 @@
  */
 export class CsvRowReader {
   private field = '';
+  /** The index of the field being read in the current row. */
+  private col = 0;
   private row: string[] = [];
   private quoted = false;
   /** Inside quotes, the last character was a quote: either the closing one or the first of a pair. */
@@ -15,9 +17,17 @@ export class CsvRowReader {
   private rowHasData = false;
 
   /**
-   * Feeds the next piece of text; calls `onRow` for every row it completes.
+   * @param wanted the columns to return; the others read as '' (never sliced out of the text, so
+   *   a row costs one string per wanted column). Default: all.
+   */
+  constructor(private readonly wanted?: readonly boolean[]) {}
+
+  /**
+   * Feeds the next piece of text; calls `onRow` for every row it completes. The array passed to
+   * `onRow` is reused for the next row: copy it to keep it.
    */
   public push(text: string, onRow: (fields: string[]) => void): void {
+    const wanted = this.wanted;
     let field = this.field;
     let start = 0;
     const n = text.length;
@@ -34,7 +44,7 @@ export class CsvRowReader {
           this.quoted = false;
           // fall through: the character after the closing quote is read as unquoted.
         } else if (c === QUOTE) {
-          field += text.slice(start, i);
+          if (wanted === undefined || wanted[this.col] === true) field += text.slice(start, i);
           this.quoteSeen = true;
           start = i + 1;
           continue;
@@ -43,17 +53,19 @@ export class CsvRowReader {
         }
       }
       if (c === COMMA) {
-        this.row.push(field + text.slice(start, i));
+        this.row.push(wanted === undefined || wanted[this.col] === true ? field + text.slice(start, i) : '');
+        this.col += 1;
         field = '';
         start = i + 1;
         this.rowHasData = true;
       } else if (c === LF || c === CR) {
-        const value = field + text.slice(start, i);
-        if (this.rowHasData || value.length > 0) {
+        const value = wanted === undefined || wanted[this.col] === true ? field + text.slice(start, i) : '';
+        if (this.rowHasData || i > start || field.length > 0) {
           this.row.push(value);
           onRow(this.row);
         }
-        this.row = [];
+        this.row.length = 0;
+        this.col = 0;
         this.rowHasData = false;
         field = '';
         start = i + 1;
@@ -63,7 +75,7 @@ export class CsvRowReader {
         start = i + 1;
       }
     }
-    this.field = field + text.slice(start);
+    this.field = field + (wanted === undefined || wanted[this.col] === true ? text.slice(start) : '');
   }
 
   /**
@@ -75,7 +87,8 @@ export class CsvRowReader {
       this.row.push(this.field);
       onRow(this.row);
     }
-    this.row = [];
+    this.row.length = 0;
+    this.col = 0;
     this.field = '';
     this.quoted = false;
     this.quoteSeen = false;

@@ -25,3 +25,11 @@ test('the same rows whatever the chunking (every split point, and one character 
 test('a quote left open at the end is an error', () => {
   expect(() => parse(['"b","unterminated'])).toThrow(/ends inside a quoted field/);
 });
+
+test('only the wanted columns are read; the others are empty', () => {
+  const rows: string[][] = [];
+  const r = new CsvRowReader([false, true, false, true]);
+  for (let i = 0; i < TEXT.length; i += 3) r.push(TEXT.slice(i, i + 3), (f) => rows.push([...f]));
+  r.end((f) => rows.push([...f]));
+  expect(rows).toEqual([['', 'k "q", 1', '', 'x'], ['', 'multi\nline', '', ''], ['', '', '']]);
+});
