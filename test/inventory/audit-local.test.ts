@@ -128,8 +128,12 @@ describe('audit-inventory: bad input is exit 2 with a clear message, no stack tr
     await bad([local([[KMS('a')]]), '--expect-mode', 'SSE-S3', '--bogus'], /unknown option '--bogus'/);
   });
 
-  test('a data file whose MD5 does not match the manifest', async () => {
-    await bad([local([[KMS('a')], [KMS('b')]], { wrongChecksum: 1 }), '--expect-mode', 'SSE-KMS'], /\.csv\.gz: MD5 checksum mismatch: the manifest lists [0-9a-f]{32}, the file has [0-9a-f]{32}/);
+  test('a data file whose MD5 does not match the manifest; the batch manifests begun are removed', async () => {
+    const out = tmp();
+    const files = [[{ key: 'x', status: 'NOT-SSE' }], [KMS('b')]];
+    await bad([local(files, { wrongChecksum: 1 }), '--expect-mode', 'SSE-KMS', '--batch-manifest', path.join(out, 'fix.csv')],
+      /\.csv\.gz: MD5 checksum mismatch: the manifest lists [0-9a-f]{32}, the file has [0-9a-f]{32}/);
+    expect(fs.readdirSync(out)).toEqual([]);
   });
 
   test('a corrupt data file, a missing one, a corrupt manifest, a tampered manifest', async () => {
@@ -173,6 +177,8 @@ describe('audit-inventory: bad input is exit 2 with a clear message, no stack tr
     await bad([m, '--expect-mode', 'SSE-KMS', '--create-job'], /--create-job needs --batch-manifest, --role-arn, --account-id/);
     await bad([m, '--expect-mode', 'SSE-KMS', '--create-job', '--batch-manifest', 'x.csv', '--role-arn', 'arn:aws:iam::111122223333:role/r', '--account-id', '111122223333'], /needs an s3:\/\/ --batch-manifest/);
     await bad([m, '--expect-mode', 'SSE-KMS', '--create-job', '--batch-manifest', 's3://b/x.csv', '--role-arn', 'arn:aws:iam::111122223333:role/r', '--account-id', '111122223333'], /needs --kms-key-arn/);
+    await bad([m, '--expect-mode', 'SSE-C', '--create-job', '--batch-manifest', 's3://b/x.csv', '--role-arn', 'arn:aws:iam::111122223333:role/r', '--account-id', '111122223333'], /cannot write SSE-C objects/);
+    await bad([m, '--expect-mode', 'SSE-S3', '--create-job', '--batch-manifest', 's3://b/x.csv', '--role-arn', 'role', '--account-id', '111122223333'], /--role-arn: 'role' is not an IAM role ARN/);
   });
 });
 
