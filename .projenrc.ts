@@ -52,6 +52,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@cloud-copilot/iam-simulate@^0.1.173',
     '@aws-sdk/client-kms@^3',
     '@aws-sdk/client-s3@^3',
+    // `audit-inventory` loads the two S3 clients lazily at run time (s3:// inputs, --create-job).
+    // They cannot be optional peer dependencies: jsii resolves every peerDependency as a jsii
+    // assembly (jsii/lib/project-info.js, discoverDependencyTree: "Unable to locate jsii assembly
+    // ... If this module is not jsii-enabled, it must also be declared under bundledDependencies"),
+    // and bundling them would put the AWS SDK into every construct user's install. So they stay
+    // devDependencies here, and the README and the command's error tell users to install them.
+    '@aws-sdk/client-s3-control@^3',
     's3rver@^3.7.1',
     'fast-check@^4',
     // Benchmark baseline (bench/ only).

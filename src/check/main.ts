@@ -3,6 +3,7 @@ import { checkTemplates, parseMode, policyFromJson } from './check';
 import { InputError, STDIN, loadInputs } from './load';
 import { VERSION } from './package-info';
 import { formatJson, formatJunit, formatSarif, formatText, summary } from './report';
+import { AUDIT_USAGE, auditInventoryCommand } from '../inventory/command';
 import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
 import { isFailure } from '../nag/engine/evaluate';
 import { toEnginePolicy } from '../nag/engine/policy';
@@ -10,12 +11,14 @@ import { toEnginePolicy } from '../nag/engine/policy';
 /** Where the command reads and writes. */
 export interface CliIo {
   readonly stdout: { write(s: string): unknown };
-  readonly stderr: { write(s: string): unknown };
+  /** `isTTY`: whether a progress line may be drawn there (audit-inventory). */
+  readonly stderr: { isTTY?: boolean; write(s: string): unknown };
   /** Where `-` reads a template from (default: none, so `-` reads an empty text). */
   readonly stdin?: AsyncIterable<string | Buffer>;
 }
 
-export const USAGE = `Usage: cdk-secure-bucket check <cdk.out directory | template.json | template.yaml | - ...> [options]
+/** `check` before deploy (templates); `audit-inventory` after deploy (every object, from S3 Inventory). */
+export const CHECK_USAGE = `Usage: cdk-secure-bucket check <cdk.out directory | template.json | template.yaml | - ...> [options]
 
 Checks that every S3 bucket in the templates (nested stacks included) meets
 the encryption policy. '-' reads a template from standard input.
@@ -32,6 +35,9 @@ Options:
 
 Exit status: 0 compliant, 1 findings, 2 bad input.
 `;
+
+/** Both commands' usage. */
+export const USAGE = `${CHECK_USAGE}\n${AUDIT_USAGE}`;
 
 const FORMATS = ['text', 'json', 'sarif', 'junit'];
 /** The options that take no value: `--flag=value` on one of these is an error, not a path. */
@@ -75,7 +81,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const command = args.shift()!;
-  if (command !== 'check') throw new InputError(`unknown command '${command}' (the only command is 'check'; see --help)`);
+  if (command === 'audit-inventory') return auditInventoryCommand(args, io);
+  if (command !== 'check') throw new InputError(`unknown command '${command}' (the commands are 'check' and 'audit-inventory'; see --help)`);
 
   const inputs: string[] = [];
   let format = 'text';
@@ -96,7 +103,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     if (eq > 0 && FLAGS.includes(arg)) throw new InputError(`${arg} takes no value (got '${raw}')`);
     if (eq > 0) args.unshift(raw.slice(eq + 1));
     switch (arg) {
-      case '-h': case '--help': io.stdout.write(USAGE); return 0;
+      case '-h': case '--help': io.stdout.write(CHECK_USAGE); return 0;
       case '--version': io.stdout.write(`${VERSION}\n`); return 0;
       case '--format': format = value(arg); if (!FORMATS.includes(format)) throw new InputError(`--format: unknown format '${format}' (use ${FORMATS.join(', ')})`); break;
       case '--output': case '-o': output = value(arg); break;

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
+import { buildInventory, writeInventory } from '../inventory/inventory-fixture';
 
 const ROOT = path.join(__dirname, '..', '..');
 const SRC = path.join(ROOT, 'src');
@@ -49,7 +50,9 @@ describe('the check command at run time', () => {
     const layers = [...new Set(loaded.filter((f) => f.startsWith(path.join(dir, 'lib')))
       .map((f) => path.relative(path.join(dir, 'lib'), f).split(path.sep).slice(0, 2).join('/')))].sort();
     expect(layers).toEqual(['check/check.js', 'check/cli.js', 'check/index.js', 'check/load.js', 'check/main.js', 'check/package-info.js',
-      'check/report.js', 'nag/engine', 'nag/rules']);
+      'check/report.js', 'inventory/audit.js', 'inventory/batch-manifest.js', 'inventory/command.js', 'inventory/create-job.js', 'inventory/csv.js',
+      'inventory/location.js', 'inventory/manifest.js', 'inventory/progress.js', 'inventory/remediation.js', 'inventory/report.js',
+      'inventory/sdk.js', 'inventory/source.js', 'inventory/tally.js', 'nag/engine', 'nag/rules']);
   });
 
   test('the built bin runs: --version and a check (start-up printed for the record)', () => {
@@ -61,6 +64,24 @@ describe('the check command at run time', () => {
     const check = node([cli, 'check', path.join(__dirname, '..', 'fixtures', 'templates', 'compliant-sse-kms.json')]);
     expect([check.status, check.stdout]).toEqual([0, '✓ 1 template(s), 2 bucket(s) checked: compliant.\n']);
     process.stderr.write(`check --version: ${ms.toFixed(0)} ms (one run, node start-up included)\n`);
+  });
+
+  test('audit-inventory of local files runs with the AWS SDK unresolvable; an s3:// input says which package to install', () => {
+    // A preload that makes every @aws-sdk/* package unresolvable, as in an install without them.
+    const block = path.join(dir, 'no-aws-sdk.js');
+    fs.writeFileSync(block, "const M = require('module'); const r = M._resolveFilename; M._resolveFilename = function (req, ...rest) {"
+      + " if (req.startsWith('@aws-sdk/')) { const e = new Error(`Cannot find module '${req}'`); e.code = 'MODULE_NOT_FOUND'; throw e; } return r.call(this, req, ...rest); };");
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'layering-inventory-'));
+    const manifest = writeInventory(root, buildInventory({ files: [[{ key: 'a', status: 'SSE-KMS' }], [{ key: 'b', status: 'NOT-SSE' }]], destinationBucket: 'inv' }));
+    const cli = path.join(dir, 'lib', 'check', 'cli.js');
+    const local = node(['-r', block, cli, 'audit-inventory', manifest, '--expect-mode', 'SSE-KMS', '--format', 'json']);
+    expect([local.status, local.stderr]).toEqual([1, '']);
+    expect(JSON.parse(local.stdout)).toMatchObject({ objects: 2, nonCompliant: 1 });
+    const remote = node(['-r', block, cli, 'audit-inventory', 's3://inv/m/manifest.json', '--expect-mode', 'SSE-KMS']);
+    expect([remote.status, remote.stdout]).toEqual([2, '']);
+    expect(remote.stderr).toMatch(/needs the AWS SDK package @aws-sdk\/client-s3, which is not installed: run 'npm install @aws-sdk\/client-s3@\^3'/);
+    expect(remote.stderr.split('\n').filter((l) => l !== '')).toHaveLength(1);
+    fs.rmSync(root, { recursive: true, force: true });
   });
 });
 
@@ -91,10 +112,20 @@ describe('layering of the sources', () => {
     expect(badImports(files, within(...engine))).toEqual([]);
   });
 
-  test('the check command (src/check) imports only itself, the engine, node built-ins and yaml', () => {
-    const allowed = within(path.join(SRC, 'check'), path.join(SRC, 'nag', 'engine'), path.join(SRC, 'nag', 'rules'));
+  test('the check command (src/check) imports only itself, the engine, the inventory command, node built-ins and yaml', () => {
+    const allowed = within(path.join(SRC, 'check'), path.join(SRC, 'nag', 'engine'), path.join(SRC, 'nag', 'rules'), path.join(SRC, 'inventory'));
     const builtins = new Set(['fs', 'path', 'yaml']);
     expect(badImports(tsFiles(path.join(SRC, 'check')), (t) => builtins.has(t) || allowed(t))).toEqual([]);
+  });
+
+  test('the inventory command (src/inventory) imports only itself, the CLI\'s InputError and node built-ins (the AWS SDK only by a lazy require)', () => {
+    const allowed = within(path.join(SRC, 'inventory'));
+    const builtins = new Set(['crypto', 'fs', 'os', 'path', 'stream', 'stream/promises', 'string_decoder', 'zlib']);
+    const files = tsFiles(path.join(SRC, 'inventory'));
+    expect(files.length).toBeGreaterThan(10);
+    expect(badImports(files, (t) => builtins.has(t) || allowed(t) || t === path.join(SRC, 'check', 'load'))).toEqual([]);
+    // The SDK is required by name inside a function only (loading the bin loads no @aws-sdk package: see above).
+    expect(fs.readFileSync(path.join(SRC, 'inventory', 'sdk.ts'), 'utf8')).toMatch(/export type SdkPackage = '@aws-sdk\/client-s3' \| '@aws-sdk\/client-s3-control';/);
   });
 
   test('the scan sees what it must refuse', () => {

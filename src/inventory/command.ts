@@ -1,0 +1,243 @@
+/**
+ * `cdk-secure-bucket audit-inventory`: reads an S3 Inventory, reports objects and bytes by
+ * encryption status against the expected mode, and optionally writes the Batch Operations
+ * manifests (and creates the jobs) that bring the rest into that mode.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { audit, ObjectSink } from './audit';
+import { BatchManifestWriter } from './batch-manifest';
+import { createJob } from './create-job';
+import { describe, Location, parseLocation, withSuffix } from './location';
+import { parseManifest } from './manifest';
+import { Progress } from './progress';
+import { BatchOperation, EXPECTED_MODES, ExpectedMode } from './remediation';
+import { AuditReport, BatchManifestOut, toJson, toText } from './report';
+import { ClientOptions } from './sdk';
+import { md5Hex, Source } from './source';
+import { InputError } from '../check/load';
+
+export const AUDIT_USAGE = `Usage: cdk-secure-bucket audit-inventory <manifest.json: s3://bucket/key or a path> --expect-mode <mode> [options]
+
+Reads an S3 Inventory (CSV, with the EncryptionStatus field): checks every data file's MD5
+against the manifest, streams its rows and reports objects and bytes by encryption status.
+
+Options:
+  --expect-mode <SSE-S3|SSE-KMS|DSSE-KMS|SSE-C>   the mode every object must have (required)
+  --expect-bucket-key         SSE-KMS objects must also use an S3 Bucket Key (needs BucketKeyStatus)
+  --format <text|json>        output format (default: text)
+  --batch-manifest <s3://bucket/name.csv | path.csv>
+                              write the non-compliant objects as S3 Batch Operations CSV manifests,
+                              one per operation: <name>-update-encryption.csv (S3UpdateObjectEncryption)
+                              and <name>-copy.csv (S3PutObjectCopy)
+  --create-job                create the Batch Operations job(s) for those manifests (needs an
+                              s3:// --batch-manifest, --role-arn and --account-id; the jobs wait for confirmation)
+  --role-arn <arn>            the IAM role Batch Operations assumes
+  --account-id <id>           the account that owns the jobs
+  --kms-key-arn <arn>         the KMS key objects are brought to (SSE-KMS jobs)
+  --report-bucket <name>      where the jobs' completion reports go (default: the batch manifest's bucket)
+  --region <region>           AWS region (default: the SDK's, e.g. AWS_REGION)
+  --endpoint-url <url>        an S3-compatible endpoint (path-style addressing)
+  --control-endpoint-url <url>   the S3 Control endpoint for --create-job (default: --endpoint-url, else AWS)
+  -h, --help                  show this help
+
+s3:// locations need @aws-sdk/client-s3, --create-job needs @aws-sdk/client-s3-control.
+Exit status: 0 compliant, 1 non-compliant objects found, 2 bad input.
+`;
+
+const FLAGS = ['-h', '--help', '--expect-bucket-key', '--create-job'];
+const SUFFIX: Record<BatchOperation, string> = {
+  S3UpdateObjectEncryption: '-update-encryption.csv',
+  S3PutObjectCopy: '-copy.csv',
+};
+
+export interface CommandIo {
+  readonly stdout: { write(s: string): unknown };
+  readonly stderr: { isTTY?: boolean; write(s: string): unknown };
+}
+
+interface Args {
+  manifest?: string;
+  mode?: ExpectedMode;
+  bucketKey: boolean;
+  format: 'text' | 'json';
+  batchManifest?: string;
+  createJob: boolean;
+  roleArn?: string;
+  accountId?: string;
+  kmsKeyArn?: string;
+  reportBucket?: string;
+  client: { region?: string; endpointUrl?: string };
+  controlEndpointUrl?: string;
+}
+
+function parseArgs(argv: string[]): Args | 'help' {
+  const args = [...argv];
+  const out: Args = { bucketKey: false, format: 'text', createJob: false, client: {} };
+  const value = (opt: string): string => {
+    const v = args.shift();
+    if (v === undefined || v.startsWith('--')) throw new InputError(`${opt} needs a value`);
+    return v;
+  };
+  while (args.length > 0) {
+    const raw = args.shift()!;
+    const eq = raw.startsWith('--') ? raw.indexOf('=') : -1;
+    const arg = eq > 0 ? raw.slice(0, eq) : raw;
+    if (eq > 0 && FLAGS.includes(arg)) throw new InputError(`${arg} takes no value (got '${raw}')`);
+    if (eq > 0) args.unshift(raw.slice(eq + 1));
+    switch (arg) {
+      case '-h': case '--help': return 'help';
+      case '--expect-mode': {
+        const m = value(arg).toUpperCase().replace(/_/g, '-');
+        if (!(EXPECTED_MODES as readonly string[]).includes(m)) throw new InputError(`--expect-mode: unknown mode '${m}' (use ${EXPECTED_MODES.join(', ')})`);
+        out.mode = m as ExpectedMode;
+        break;
+      }
+      case '--expect-bucket-key': out.bucketKey = true; break;
+      case '--format': {
+        const f = value(arg);
+        if (f !== 'text' && f !== 'json') throw new InputError(`--format: unknown format '${f}' (use text, json)`);
+        out.format = f;
+        break;
+      }
+      case '--batch-manifest': out.batchManifest = value(arg); break;
+      case '--create-job': out.createJob = true; break;
+      case '--role-arn': out.roleArn = value(arg); break;
+      case '--account-id': out.accountId = value(arg); break;
+      case '--kms-key-arn': out.kmsKeyArn = value(arg); break;
+      case '--report-bucket': out.reportBucket = value(arg); break;
+      case '--region': out.client.region = value(arg); break;
+      case '--endpoint-url': out.client.endpointUrl = value(arg); break;
+      case '--control-endpoint-url': out.controlEndpointUrl = value(arg); break;
+      default:
+        if (arg.startsWith('-')) throw new InputError(`unknown option '${arg}' (see audit-inventory --help)`);
+        if (out.manifest !== undefined) throw new InputError(`one manifest at a time (got '${out.manifest}' and '${arg}')`);
+        out.manifest = arg;
+    }
+  }
+  return out;
+}
+
+function check(a: Args): asserts a is Args & { manifest: string; mode: ExpectedMode } {
+  if (a.manifest === undefined) throw new InputError('no manifest: pass the inventory\'s manifest.json (s3://bucket/key or a path)');
+  if (a.mode === undefined) throw new InputError('--expect-mode is required (SSE-S3, SSE-KMS, DSSE-KMS or SSE-C)');
+  if (a.bucketKey && a.mode !== 'SSE-KMS') throw new InputError(`--expect-bucket-key applies to SSE-KMS only (S3 Bucket Keys do not apply to ${a.mode})`);
+  if (a.createJob) {
+    const missing = [a.batchManifest ? undefined : '--batch-manifest', a.roleArn ? undefined : '--role-arn', a.accountId ? undefined : '--account-id']
+      .filter((m): m is string => m !== undefined);
+    if (missing.length > 0) throw new InputError(`--create-job needs ${missing.join(', ')}`);
+    if (!a.batchManifest!.startsWith('s3://')) throw new InputError('--create-job needs an s3:// --batch-manifest (Batch Operations reads the manifest from S3)');
+    if (a.mode === 'SSE-C') throw new InputError('--create-job: Batch Operations cannot write SSE-C objects (the customer key never reaches S3 at rest)');
+    if (a.mode === 'SSE-KMS' && !a.kmsKeyArn) throw new InputError('--create-job with --expect-mode SSE-KMS needs --kms-key-arn (the key objects are brought to)');
+    if (!/^\d{12}$/.test(a.accountId!)) throw new InputError(`--account-id: '${a.accountId}' is not a 12-digit account id`);
+    if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/.test(a.roleArn!)) throw new InputError(`--role-arn: '${a.roleArn}' is not an IAM role ARN`);
+  }
+}
+
+/** Runs the command (argv after `audit-inventory`). Returns the exit code; throws InputError on bad input. */
+export async function auditInventoryCommand(argv: string[], io: CommandIo): Promise<number> {
+  const a = parseArgs(argv);
+  if (a === 'help') {
+    io.stdout.write(AUDIT_USAGE);
+    return 0;
+  }
+  check(a);
+  const clientOptions: ClientOptions = a.client;
+  const manifestAt = parseLocation(a.manifest, 'manifest');
+  const batchAt = a.batchManifest !== undefined ? parseLocation(a.batchManifest, '--batch-manifest') : undefined;
+  const source = new Source(clientOptions);
+  const writers = new Map<BatchOperation, { writer: BatchManifestWriter; target: Location }>();
+  let tmpDir: string | undefined;
+  try {
+    const text = (await source.readText(manifestAt))!;
+    const manifest = parseManifest(text, describe(manifestAt));
+    await verifyManifestChecksum(source, manifestAt, text);
+
+    let sink: ObjectSink | undefined;
+    if (batchAt) {
+      if (batchAt.kind === 's3') tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-inventory-'));
+      sink = (operation, bucket, key, versionId) => {
+        let w = writers.get(operation);
+        if (!w) {
+          const target = withSuffix(batchAt, SUFFIX[operation]);
+          const file = target.kind === 'file' ? target.path : path.join(tmpDir!, `manifest${SUFFIX[operation]}`);
+          w = { writer: new BatchManifestWriter(file, `--batch-manifest ${describe(target)}`), target };
+          writers.set(operation, w);
+        }
+        w.writer.add(bucket, key, versionId);
+      };
+    }
+
+    const progress = new Progress(io.stderr, manifest.files.length);
+    let tally;
+    try {
+      tally = await audit({
+        manifest,
+        expect: { mode: a.mode, bucketKey: a.bucketKey },
+        open: async (file) => {
+          const at = source.dataLocation(manifestAt, file);
+          return { stream: await source.open(at), where: describe(at) };
+        },
+        sink,
+        progress: (files, t) => progress.update(files, t.objects),
+      });
+    } finally {
+      progress.done();
+    }
+
+    const outs: BatchManifestOut[] = [];
+    for (const [operation, { writer, target }] of writers) {
+      const md5 = writer.close();
+      const etag = target.kind === 's3' ? await source.upload(writer.file, target) : md5;
+      outs.push({ operation, location: describe(target), objects: writer.objects, fields: writer.fields, etag });
+    }
+    writers.clear();
+
+    if (a.createJob) {
+      const target = batchAt as Location & { kind: 's3' };
+      for (const out of outs) {
+        const at = parseLocation(out.location, '--batch-manifest') as Location & { kind: 's3' };
+        out.jobId = await createJob({
+          accountId: a.accountId!,
+          roleArn: a.roleArn!,
+          operation: out.operation,
+          mode: a.mode,
+          kmsKeyArn: a.kmsKeyArn,
+          bucketKey: a.bucketKey,
+          bucket: manifest.sourceBucket,
+          manifest: { bucket: at.bucket, key: at.key, etag: out.etag, fields: out.fields },
+          report: { bucket: a.reportBucket ?? target.bucket, prefix: 'cdk-secure-bucket/batch-reports' },
+        }, { region: clientOptions.region, endpointUrl: a.controlEndpointUrl ?? clientOptions.endpointUrl });
+      }
+    }
+
+    const report: AuditReport = {
+      manifest: describe(manifestAt),
+      inventory: manifest,
+      expect: { mode: a.mode, bucketKey: a.bucketKey },
+      tally,
+      batchManifests: outs,
+    };
+    io.stdout.write(a.format === 'json' ? toJson(report) : toText(report));
+    return tally.nonCompliant.objects > 0 ? 1 : 0;
+  } finally {
+    for (const { writer } of writers.values()) writer.discard();
+    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+    source.close();
+  }
+}
+
+/** `manifest.checksum` beside `manifest.json` holds the manifest's MD5; checked when present. */
+async function verifyManifestChecksum(source: Source, manifestAt: Location, text: string): Promise<void> {
+  const at: Location = manifestAt.kind === 's3'
+    ? { ...manifestAt, key: manifestAt.key.replace(/[^/]*$/, 'manifest.checksum') }
+    : { kind: 'file', path: path.join(path.dirname(manifestAt.path), 'manifest.checksum') };
+  const checksum = await source.readText(at, true);
+  if (checksum === undefined) return;
+  const expected = checksum.trim().toLowerCase();
+  const actual = md5Hex(Buffer.from(text, 'utf8'));
+  if (expected !== actual) {
+    throw new InputError(`${describe(manifestAt)}: MD5 checksum mismatch: ${describe(at)} says ${expected}, the manifest has ${actual}`);
+  }
+}
