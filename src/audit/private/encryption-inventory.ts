@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Lazy, Stack, Tokenization } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { SecureBucketConfigError } from '../../private/errors';
 import { EncryptionInventoryOptions } from '../encryption-inventory-options';
@@ -38,13 +38,6 @@ export function addEncryptionInventory(source: s3.Bucket, options: EncryptionInv
   const prefix = options.prefix ?? source.node.path;
   destination.grantInventoryDeliveryFrom(source, prefix);
 
-  const cfn = source.node.defaultChild as s3.CfnBucket;
-  const existing = Stack.of(source).resolve(cfn.inventoryConfigurations) as Array<{ id?: string }> | undefined;
-  if ((existing ?? []).some((c) => c.id === ENCRYPTION_INVENTORY_ID)) {
-    throw new SecureBucketConfigError(source, 'inventories',
-      `the inventory id '${ENCRYPTION_INVENTORY_ID}' is reserved for the encryption-audit inventory`,
-      `give your inventory another inventoryId, or set encryptionInventory: { enabled: false } and keep your own`);
-  }
   const audit: s3.CfnBucket.InventoryConfigurationProperty = {
     id: ENCRYPTION_INVENTORY_ID,
     enabled: true,
@@ -59,7 +52,21 @@ export function addEncryptionInventory(source: s3.Bucket, options: EncryptionInv
       prefix,
     },
   };
-  cfn.inventoryConfigurations = [...(cfn.inventoryConfigurations as any[] | undefined ?? []), audit];
+  // The L2 renders its `inventories` lazily (and they may change until
+  // synthesis), so append to whatever it produces at synthesis.
+  const cfn = source.node.defaultChild as s3.CfnBucket;
+  const previous = cfn.inventoryConfigurations;
+  cfn.inventoryConfigurations = Lazy.any({
+    produce: (context) => {
+      const prior = (Tokenization.isResolvable(previous) ? previous.resolve(context) : previous) as Array<{ id?: string }> | undefined;
+      if ((prior ?? []).some((c) => c.id === ENCRYPTION_INVENTORY_ID)) {
+        throw new SecureBucketConfigError(source, 'inventories',
+          `the inventory id '${ENCRYPTION_INVENTORY_ID}' is reserved for the encryption-audit inventory`,
+          'give your inventory another inventoryId, or set encryptionInventory: { enabled: false } and keep your own');
+      }
+      return [...(prior ?? []), audit];
+    },
+  });
   return destination;
 }
 
