@@ -228,7 +228,9 @@ describe('the InventoryBucket', () => {
   test('its acknowledgements are load-bearing: a twin bucket without them has the findings', () => {
     const { app, stack } = newStack('S', { env: ENV });
     new s3.Bucket(stack, 'Twin', {
-      encryption: s3.BucketEncryption.S3_MANAGED, enforceSSL: true, versioned: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: true,
       serverAccessLogsBucket: new s3.Bucket(stack, 'Logs'),
     });
     expect(nagFindings(app, 'HIPAA.Security', stack, 'S/Twin/')).toEqual(expect.arrayContaining([

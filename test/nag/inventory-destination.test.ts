@@ -1,5 +1,5 @@
-import { EncryptionModeKind } from '../../src';
 import { templateFindings } from './helpers';
+import { EncryptionModeKind } from '../../src';
 import { DEFAULT_POLICY, EnginePolicy } from '../../src/nag/engine/policy';
 
 /** A source bucket whose S3 Inventory goes to `Dest`, and `Dest` with the given default encryption. */
@@ -14,7 +14,10 @@ function template(destAlgorithm: string, destinationArn: unknown = { 'Fn::GetAtt
         Properties: {
           BucketEncryption: enc('aws:kms:dsse'),
           InventoryConfigurations: [{
-            Id: 'EncryptionAudit', Enabled: true, IncludedObjectVersions: 'Current', ScheduleFrequency: 'Daily',
+            Id: 'EncryptionAudit',
+            Enabled: true,
+            IncludedObjectVersions: 'Current',
+            ScheduleFrequency: 'Daily',
             Destination: { BucketArn: destinationArn, Format: 'CSV' },
           }],
         },
