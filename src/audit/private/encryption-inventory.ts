@@ -1,4 +1,4 @@
-import { Lazy, Stack, Tokenization } from 'aws-cdk-lib';
+import { IResolveContext, Lazy, Stack, Tokenization } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { SecureBucketConfigError } from '../../private/errors';
 import { EncryptionInventoryOptions } from '../encryption-inventory-options';
@@ -56,8 +56,8 @@ export function addEncryptionInventory(source: s3.Bucket, options: EncryptionInv
   // synthesis), so append to whatever it produces at synthesis.
   const cfn = source.node.defaultChild as s3.CfnBucket;
   const previous = cfn.inventoryConfigurations;
-  cfn.inventoryConfigurations = Lazy.any({
-    produce: (context) => {
+  cfn.inventoryConfigurations = Lazy.uncachedAny({
+    produce: (context: IResolveContext) => {
       const prior = (Tokenization.isResolvable(previous) ? previous.resolve(context) : previous) as Array<{ id?: string }> | undefined;
       if ((prior ?? []).some((c) => c.id === ENCRYPTION_INVENTORY_ID)) {
         throw new SecureBucketConfigError(source, 'inventories',
