@@ -73,9 +73,14 @@ export interface InventoryBucketProps {
  * Delivery is granted per source bucket with `grantInventoryDeliveryFrom`: a
  * bucket-policy statement for `s3.amazonaws.com` `s3:PutObject` under the
  * source's prefix, scoped with `aws:SourceArn` to the source bucket and
- * `aws:SourceAccount` to the account (the policy the S3 User Guide gives for
- * inventory destinations, "Creating a destination bucket policy",
+ * `aws:SourceAccount` to the account, with the `bucket-owner-full-control`
+ * ACL condition: the S3 User Guide's inventory destination policy
+ * (`InventoryAndAnalyticsExamplePolicy` in "Bucket policy examples",
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies.html;
+ * "Creating a destination bucket policy" in
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/configure-inventory.html).
+ * Under BucketOwnerEnforced, S3 still accepts a PUT that carries that one
+ * ACL, and the reports belong to the bucket owner.
  *
  * S3 requires the destination to be in the same Region as the source bucket
  * (PutBucketInventoryConfiguration,
@@ -124,9 +129,7 @@ export class InventoryBucket extends s3.Bucket {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
-      // No ACLs. S3 Inventory delivery is authorized by the bucket policy
-      // alone; the bucket-owner-full-control ACL it sends is accepted under
-      // BucketOwnerEnforced and the reports belong to the bucket owner.
+      // No ACLs: S3 Inventory delivery is authorized by the bucket policy.
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       // S3 writes inventory reports with the destination's default encryption
       // (the inventory configuration's own report encryption is not settable in
