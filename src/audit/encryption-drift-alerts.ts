@@ -169,15 +169,18 @@ export class EncryptionDriftAlerts extends Construct {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     // EventBridge publishes to an SSE topic with its own service identity, so
-    // the key policy must let events.amazonaws.com generate and decrypt data
-    // keys (EventBridge User Guide, "Amazon SNS permissions" for encrypted
-    // topics). The statement cannot name the topic or rules: they depend on
-    // the key, so referencing them here would be circular. The topic policy
-    // below restricts publishing to this construct's rules.
+    // the key policy must let events.amazonaws.com use kms:Decrypt and
+    // kms:GenerateDataKey, or deliveries fail (AWS Knowledge Center, "Why
+    // isn't my Amazon SNS topic receiving EventBridge notifications?",
+    // https://repost.aws/knowledge-center/sns-not-getting-eventbridge-notification).
+    // The statement cannot name the topic or the rules: they depend on the
+    // key, so referencing them here would be circular. The key serves only
+    // this topic, and the topic policy below lets only this construct's rules
+    // publish.
     this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'AllowEventBridgeToPublishToEncryptedTopic',
       principals: [new iam.ServicePrincipal(EVENTS_SERVICE)],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
       resources: ['*'],
     }));
 

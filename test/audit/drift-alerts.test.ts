@@ -119,7 +119,7 @@ describe('drift alerts: the topic and its key', () => {
       },
       {
         Sid: 'AllowEventBridgeToPublishToEncryptedTopic',
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
         Effect: 'Allow',
         Principal: { Service: 'events.amazonaws.com' },
         Resource: '*',

@@ -149,6 +149,14 @@ describe('the encryption inventory of a SecureBucket', () => {
     expect(e.message).toMatch(/eu-west-1.*us-east-1|us-east-1.*eu-west-1/);
   });
 
+  test('a destination that is not an InventoryBucket is refused (its policy would lack the scoped grant)', () => {
+    const { stack } = newStack('S', { env: ENV });
+    const plain = new s3.Bucket(stack, 'Plain');
+    const e = thrown(() => new SecureBucket(stack, 'Data', { mode: EncryptionMode.sseS3(), encryptionInventory: { destination: plain as any } }));
+    expect(isSecureBucketConfigError(e)).toBe(true);
+    expect(e.prop).toBe('encryptionInventory.destination');
+  });
+
   test('InventoryBucket.of refuses an id taken by another construct', () => {
     const { stack } = newStack();
     new s3.Bucket(stack, InventoryBucket.SHARED_ID);
