@@ -169,7 +169,7 @@ describe('drift alerts: the trail that feeds EventBridge', () => {
   });
 
   test('a KMS bucket\'s data events (UpdateObjectEncryption is one) are recorded on the same trail', () => {
-    const { stack, kmsBucket, alerts } = withDriftAlerts();
+    const { kmsBucket, alerts } = withDriftAlerts();
     expect(kmsBucket.auditTrail).toBe(alerts.trail);
   });
 });
