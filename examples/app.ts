@@ -16,7 +16,9 @@ export class ExampleStack extends Stack {
 
     const buckets = {
       SseS3: new SecureBucket(this, 'SseS3Bucket', { mode: EncryptionMode.sseS3() }),
-      SseKms: new SecureBucket(this, 'SseKmsBucket', { mode: EncryptionMode.sseKms() }),
+      // alertOnDrift: EventBridge rules on CloudTrail send changes to the bucket's encryption,
+      // policy or key to the stack's EncryptionDriftAlerts topic.
+      SseKms: new SecureBucket(this, 'SseKmsBucket', { mode: EncryptionMode.sseKms(), alertOnDrift: true }),
       DsseKms: new SecureBucket(this, 'DsseKmsBucket', { mode: EncryptionMode.dsseKms() }),
       SseC: new SecureBucket(this, 'SseCBucket', { mode: EncryptionMode.sseC() }),
     };

@@ -10,6 +10,9 @@ import { checkSecureBucketTemplate } from './final-template';
 import { AccessLogsBucket } from '../audit/access-logs-bucket';
 import { DataEvents } from '../audit/data-events';
 import { EncryptionAuditTrail } from '../audit/encryption-audit-trail';
+import { EncryptionDriftAlerts } from '../audit/encryption-drift-alerts';
+import { EncryptionInventoryOptions } from '../audit/encryption-inventory-options';
+import { addEncryptionInventory } from '../audit/private/encryption-inventory';
 import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
 import { SecureBucketConfigError } from '../private/errors';
 import { enableServerAccessLogs } from '../private/server-access-logs';
@@ -177,6 +180,26 @@ export interface SecureBucketProps {
    * @default - S3's simple prefix format
    */
   readonly targetObjectKeyFormat?: s3.TargetObjectKeyFormat;
+
+  // --- Issue 14: encryption inventory and drift alerts (src/audit) ---
+
+  /**
+   * The daily S3 Inventory that lists every object's encryption status, for
+   * audits after deploy. It is added to any `inventories` you give (id
+   * `EncryptionAudit`, reserved); set `{ enabled: false }` to opt out.
+   *
+   * @default - a daily CSV inventory of current versions into `InventoryBucket.of(stack)`
+   */
+  readonly encryptionInventory?: EncryptionInventoryOptions;
+
+  /**
+   * Whether to alert on encryption drift of this bucket and its KMS key
+   * through the stack's `EncryptionDriftAlerts.of(stack)` (subscribe to its
+   * `topic`).
+   *
+   * @default false
+   */
+  readonly alertOnDrift?: boolean;
 }
 
 /**
@@ -267,6 +290,12 @@ export class SecureBucket extends s3.Bucket {
     this.serverAccessLogsBucket = props.serverAccessLogsBucket ?? AccessLogsBucket.of(this);
     const logPrefix = props.serverAccessLogsPrefix ?? `${this.node.path}/`;
     enableServerAccessLogs(this, this.serverAccessLogsBucket, logPrefix, props.targetObjectKeyFormat);
+
+    // --- Issue 14: encryption inventory and drift alerts (src/audit) ---
+    addEncryptionInventory(this, props.encryptionInventory);
+    if (props.alertOnDrift) {
+      EncryptionDriftAlerts.of(this).watchBucket(this);
+    }
 
     // What the final template must still say after Aspects and overrides: checked at synth.
     checkSecureBucketTemplate(this, {

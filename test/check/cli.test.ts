@@ -269,8 +269,8 @@ describe('cloud assemblies', () => {
       'Parent/Child/Grand Bare2 S3Encryption-S3DefaultEncryptionMode',
       'Parent/Child/Grand Bare2 S3Encryption-S3TlsOnly',
     ]);
-    // Top, its access-log and trail log buckets, Bare, Bare2:
-    expect((await runCli(['check', dir])).stdout).toMatch(/\(5 bucket\(s\) checked\)\.\n$/);
+    // Top, its access-log, trail log and inventory buckets, Bare, Bare2:
+    expect((await runCli(['check', dir])).stdout).toMatch(/\(6 bucket\(s\) checked\)\.\n$/);
     // A parent template from cdk.out given as a file: its nested templates are looked up beside it.
     const file = await runCli(['check', path.join(dir, 'Parent.template.json'), '--format', 'json']);
     expect(JSON.parse(file.stdout).findings).toHaveLength(4);
@@ -280,8 +280,8 @@ describe('cloud assemblies', () => {
     const app = new App({ outdir: tmp() });
     new SecureBucket(new NestedStack(new Stack(app, 'Parent'), 'Child'), 'B', { mode: EncryptionMode.sseKms() });
     const r = await runCli(['check', app.synth().directory]);
-    // B, its access-log and trail log buckets, all in the nested template:
-    expect([r.code, r.stdout]).toEqual([0, '✓ 2 template(s), 3 bucket(s) checked: compliant.\n']);
+    // B, its access-log, trail log and inventory buckets, all in the nested template:
+    expect([r.code, r.stdout]).toEqual([0, '✓ 2 template(s), 4 bucket(s) checked: compliant.\n']);
   });
 
   test('a nested stack whose template is missing is a finding, never a pass', async () => {

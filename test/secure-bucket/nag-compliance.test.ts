@@ -118,5 +118,7 @@ test('the acknowledged rule ids on helper resources are pinned', () => {
     ...packs.flatMap((p) => ['S3BucketLoggingEnabled', 'S3BucketReplicationEnabled', 'S3DefaultEncryptionKMS']
       .map((r) => `S/SecureBucketAccessLogs ${p}-${r}`)),
     ...packs.map((p) => `S/SecureBucketAuditTrail/LogBucket ${p}-S3BucketReplicationEnabled`),
+    ...packs.flatMap((p) => ['S3BucketReplicationEnabled', 'S3DefaultEncryptionKMS']
+      .map((r) => `S/SecureBucketInventory ${p}-${r}`)),
   ].sort());
 });

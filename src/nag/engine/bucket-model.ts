@@ -104,6 +104,17 @@ export function logBucketRole(bucket: CfnResourceView, index: TemplateIndex): Lo
   });
 }
 
+/**
+ * Whether S3 Inventory delivers reports of another bucket of the template to
+ * `bucket` (always false when the policy turns log-bucket treatment off).
+ * Such a destination is written by S3 with its default encryption, which
+ * may be SSE-S3 or SSE-KMS whatever the policy's modes.
+ */
+export function isInventoryDestination(bucket: CfnResourceView, index: TemplateIndex): boolean {
+  if (!index.policy.exemptLogBuckets) return false;
+  return index.memo(`inventory:${bucket.logicalId}`, () => index.isInventoryDestination(bucket));
+}
+
 /** Where a bucket's KMS key lives. */
 export interface KeyRef {
   /** The AWS::KMS::Key of this template, if the key is one. */

@@ -125,6 +125,16 @@ export class TemplateIndex implements ResolveScope {
     });
   }
 
+  /** Whether another bucket of this template delivers an S3 Inventory report to `bucket`. */
+  public isInventoryDestination(bucket: CfnResourceView): boolean {
+    const arns = this.bucketArns(bucket);
+    return this.ofType('AWS::S3::Bucket').some((b) => b !== bucket
+      && asList(b.properties.InventoryConfigurations).some((c) => {
+        const d = this.str((c as any)?.Destination?.BucketArn);
+        return d.ok && arns.includes(canonArn(d.value));
+      }));
+  }
+
   /** The trails of this template that write their log files to `bucket`. */
   public trailsLoggingTo(bucket: CfnResourceView): CfnResourceView[] {
     const names = this.bucketNames(bucket);

@@ -1,11 +1,13 @@
-import { LogBucketRole, bucketEncryption, logBucketRole, modeName } from '../../engine/bucket-model';
+import { LogBucketRole, bucketEncryption, isInventoryDestination, logBucketRole, modeName } from '../../engine/bucket-model';
 import { EncryptionModeKind } from '../../engine/encryption-mode-kind';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
 
 /**
  * Default encryption is configured and its mode is one the policy allows.
  * Log buckets are held to what their service supports instead: S3 server
- * access logs need SSE-S3, CloudTrail log files SSE-S3 or SSE-KMS.
+ * access logs need SSE-S3, CloudTrail log files SSE-S3 or SSE-KMS. An S3
+ * Inventory destination may use SSE-S3 or SSE-KMS whatever the policy says
+ * (in another mode it is held to the policy).
  */
 export const S3DefaultEncryptionMode: EncryptionRule = {
   name: 'S3DefaultEncryptionMode',
@@ -25,6 +27,9 @@ export const S3DefaultEncryptionMode: EncryptionRule = {
     if (role === LogBucketRole.TRAIL_LOG_BUCKET) {
       return enc.mode === EncryptionModeKind.SSE_S3 || enc.mode === EncryptionModeKind.SSE_KMS ? compliant()
         : nonCompliant(`the bucket receives CloudTrail log files, which need SSE-S3 or SSE-KMS, but it uses ${modeName(enc.mode)}`);
+    }
+    if (isInventoryDestination(bucket, index) && (enc.mode === EncryptionModeKind.SSE_S3 || enc.mode === EncryptionModeKind.SSE_KMS)) {
+      return compliant();
     }
     if (!index.policy.allowedModes.includes(enc.mode)) {
       return nonCompliant(`the bucket uses ${modeName(enc.mode)}; the policy allows ${index.policy.allowedModes.map(modeName).join(', ')}`);
