@@ -170,6 +170,15 @@ export class InventoryBucket extends s3.Bucket {
         StringNotEquals: { 's3:x-amz-server-side-encryption': 'AES256' },
       },
     }));
+    // Nor may stored reports be switched to another encryption in place (s3:UpdateObjectEncryption,
+    // whose only targets besides SSE-S3 are KMS keys), as in a SecureBucket of SSE-S3 mode.
+    this.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'DenyUpdateObjectEncryption',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:UpdateObjectEncryption'],
+      resources: [this.arnForObjects('*')],
+    }));
 
     enableServerAccessLogs(this, props.serverAccessLogsBucket ?? AccessLogsBucket.of(this), `${this.node.path}/`);
 
