@@ -68,6 +68,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'ajv@^8',
     'ajv-draft-04@^1',
     '@microsoft/jest-sarif@1.0.0-beta.0',
+    // docs/crypto-api.md: the crypto module is not jsii, so API.md cannot document it.
+    'typedoc@^0.28.20',
+    'typedoc-plugin-markdown@^4.14.1',
   ],
 
   jestOptions: {
@@ -95,6 +98,7 @@ project.addPackageIgnore('/.ci/');
 project.addPackageIgnore('/BENCHMARKS.md');
 // `npx cdk synth` (the README's first command) writes the example app's output here.
 project.addPackageIgnore('/cdk.out/');
+project.addPackageIgnore('/rosetta/');
 
 // The runtime crypto module is a subpath export outside the jsii surface.
 project.package.addField('exports', {
@@ -146,6 +150,22 @@ verify.spawn(project.tasks.tryFind('docgen')!);
 verify.exec('git diff --ignore-space-at-eol --exit-code -- API.md || (echo "API.md is stale: run npx projen compile && npx projen docgen and commit it" && exit 1)', {
   condition: 'git rev-parse --is-inside-work-tree',
 });
+// The crypto module is not jsii, so API.md cannot document it: TypeDoc writes docs/crypto-api.md from its index.
+const cryptoDocs = project.addTask('docgen:crypto', {
+  description: 'docs/crypto-api.md: the API reference of cdk-secure-bucket/crypto (TypeDoc, markdown)',
+  exec: [
+    'typedoc --plugin typedoc-plugin-markdown --entryPoints src/crypto/index.ts --tsconfig tsconfig.json',
+    '--name cdk-secure-bucket/crypto --out docs --entryFileName crypto-api.md --cleanOutputDir false --router module',
+    '--readme none --disableSources --excludePrivate --excludeInternal --hidePageHeader --hideBreadcrumbs --logLevel Warn',
+  ].join(' '),
+});
+verify.spawn(cryptoDocs);
+verify.exec('git diff --ignore-space-at-eol --exit-code -- docs/crypto-api.md || (echo "docs/crypto-api.md is stale: run npx projen docgen:crypto and commit it" && exit 1)', {
+  condition: 'git rev-parse --is-inside-work-tree',
+});
+// Every TypeScript example in README.md and the API docs must compile for Construct Hub's
+// translations (rosetta/default.ts-fixture gives the examples that use `this` a stack).
+verify.exec('jsii-rosetta extract --strict --fail');
 // ts-jest transpiles without type checking (isolatedModules): type-check tests, examples and benches here.
 verify.exec('tsc --noEmit -p test/tsconfig.json');
 verify.spawn(project.testTask);

@@ -9,19 +9,24 @@ import * as ts from 'typescript';
 
 const ROOT = path.resolve(__dirname, '..');
 
-function snippets(): Array<{ line: number; code: string }> {
-  const text = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const out: Array<{ line: number; code: string }> = [];
-  const re = /```ts\n([\s\S]*?)```/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    if (/^import /m.test(m[1])) {
-      out.push({ line: text.slice(0, m.index).split('\n').length + 1, code: m[1] });
+/** README.md and the guides under docs/. */
+const DOCS = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+
+function snippets(): Array<{ doc: string; line: number; code: string }> {
+  const out: Array<{ doc: string; line: number; code: string }> = [];
+  for (const doc of DOCS) {
+    const text = fs.readFileSync(path.join(ROOT, doc), 'utf8');
+    const re = /```ts\n([\s\S]*?)```/g;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      if (/^import /m.test(m[1])) {
+        out.push({ doc, line: text.slice(0, m.index).split('\n').length + 1, code: m[1] });
+      }
     }
   }
   return out;
 }
 
-test('README has type-checkable examples for the constructs and the crypto module', () => {
+test('README and docs have type-checkable examples for the constructs and the crypto module', () => {
   const all = snippets().map((s) => s.code).join('\n');
   expect(snippets().length).toBeGreaterThanOrEqual(6);
   expect(all).toContain("from 'cdk-secure-bucket'");
@@ -41,11 +46,11 @@ function inStack(code: string): string {
     'export class ReadmeFixture extends fixtureCdk.Stack {', '  constructor() {', '    super();', ...body, '  }', '}'].join('\n');
 }
 
-test('every README example with imports type-checks against the sources', () => {
+test('every README and docs example with imports type-checks against the sources', () => {
   const dir = fs.mkdtempSync(path.join(ROOT, 'test', '.readme-'));
   try {
     const files = snippets().map((s) => {
-      const file = path.join(dir, `readme-line-${s.line}.ts`);
+      const file = path.join(dir, `${s.doc.replace(/[/.]/g, '-')}-line-${s.line}.ts`);
       fs.writeFileSync(file, `${inStack(s.code)}\nexport {};\n`);
       return file;
     });
@@ -72,3 +77,38 @@ test('every README example with imports type-checks against the sources', () => 
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }, 120_000);
+
+test('relative links between README.md and docs/ point at files and headings that exist', () => {
+  const slug = (h: string) => h.trim().toLowerCase().replace(/[^a-z0-9 _-]/g, '').replace(/ /g, '-');
+  const anchors = (doc: string) => {
+    const text = fs.readFileSync(path.join(ROOT, doc), 'utf8');
+    // GitHub numbers repeated headings: x, x-1, x-2, ...
+    const seen = new Map<string, number>();
+    const headings = [...text.matchAll(/^#+ (.*)$/gm)].map((m) => {
+      const base = slug(m[1]);
+      const n = seen.get(base) ?? 0;
+      seen.set(base, n + 1);
+      return n === 0 ? base : `${base}-${n}`;
+    });
+    return new Set([...headings, ...[...text.matchAll(/<a id="([^"]+)">/g)].map((m) => m[1])]);
+  };
+  const broken: string[] = [];
+  // docs/crypto-api.md is TypeDoc's output: its own anchors are TypeDoc's business.
+  for (const doc of DOCS.filter((d) => d !== 'docs/crypto-api.md')) {
+    const text = fs.readFileSync(path.join(ROOT, doc), 'utf8');
+    for (const m of text.matchAll(/\]\(([^)#\s]*)(?:#([^)\s]+))?\)/g)) {
+      const [target, anchor] = [m[1], m[2]];
+      if (/^[a-z]+:/.test(target)) continue; // an external URL
+      const file = target === '' ? doc : path.normalize(path.join(path.dirname(doc), target));
+      if (!fs.existsSync(path.join(ROOT, file))) { broken.push(`${doc}: ${m[0]} (no file ${file})`); continue; }
+      if (anchor && file.endsWith('.md') && !anchors(file).has(anchor)) broken.push(`${doc}: ${m[0]} (no heading #${anchor} in ${file})`);
+    }
+  }
+  expect(broken).toEqual([]);
+});
+
+test('the README is short, with a contents list', () => {
+  const text = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  expect(text.split('\n').length).toBeLessThanOrEqual(210);
+  expect(text).toMatch(/^## Contents$/m);
+});

@@ -12,7 +12,10 @@ export const VERSION: string = pkg.version ?? '0.0.0';
 export const HOMEPAGE: string = (pkg.repository?.url ?? 'https://github.com/cdk-secure-bucket/cdk-secure-bucket')
   .replace(/^git\+/, '').replace(/\.git$/, '');
 
-/** Where a rule is explained: its row in the README's rule table (an `<a id>` anchor there). */
+/** The guide that explains the rules (docs/compliance.md). */
+export const RULES_DOC = 'docs/compliance.md';
+
+/** Where a rule is explained: its row in the rule table of docs/compliance.md (an `<a id>` anchor there). */
 export function helpUri(ruleId: string): string {
-  return `${HOMEPAGE}#${ruleId.toLowerCase()}`;
+  return `${HOMEPAGE}/blob/main/${RULES_DOC}#${ruleId.toLowerCase()}`;
 }

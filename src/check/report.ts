@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { LoadedTemplate } from './load';
-import { HOMEPAGE, VERSION, helpUri } from './package-info';
+import { HOMEPAGE, RULES_DOC, VERSION, helpUri } from './package-info';
 import { Finding, isFailure } from '../nag/engine/evaluate';
 import { EnginePolicy } from '../nag/engine/policy';
 import { BUCKET_TYPES } from '../nag/engine/resource-types';
@@ -16,7 +16,7 @@ export interface TemplateResult {
 
 export const TOOL_NAME = 'cdk-secure-bucket';
 /** The README section on the command. */
-const INFO_URI = `${HOMEPAGE}#in-the-pipeline-cdk-secure-bucket-check`;
+const INFO_URI = `${HOMEPAGE}/blob/main/${RULES_DOC}#in-the-pipeline-cdk-secure-bucket-check`;
 
 function cdkPath(t: LoadedTemplate, logicalId: string): string | undefined {
   const p = t.template.Resources?.[logicalId]?.Metadata?.['aws:cdk:path'];

@@ -173,13 +173,13 @@ describe('formats', () => {
     expect(ok.stdout).toMatch(/^✓ 1 template\(s\), 1 bucket\(s\) checked: compliant\. Report: .*report\.txt\n$/);
   });
 
-  test('sarif: the tool version, an informationUri and a helpUri per rule, each pointing at a README anchor', async () => {
+  test('sarif: the tool version, an informationUri and a helpUri per rule, each pointing at an anchor of docs/compliance.md', async () => {
     const sarif = JSON.parse((await runCli([...inputs(), '--format', 'sarif'])).stdout);
     const driver = sarif.runs[0].tool.driver;
     expect(driver.version).toBe(PACKAGE.version);
     expect(driver.semanticVersion).toBe(PACKAGE.version);
-    const home = PACKAGE.repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
-    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const home = `${PACKAGE.repository.url.replace(/^git\+/, '').replace(/\.git$/, '')}/blob/main/docs/compliance.md`;
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'compliance.md'), 'utf8');
     const headingSlugs = readme.split('\n').filter((l) => /^#+ /.test(l))
       .map((l) => l.replace(/^#+ /, '').toLowerCase().replace(/[^a-z0-9 _-]/g, '').replace(/ /g, '-'));
     const [infoBase, infoAnchor] = driver.informationUri.split('#');
