@@ -94,7 +94,12 @@ export class KmsKeyring implements Keyring {
       encryptionContext = { ...stored };
     } else if (request.wrapAlgorithm === 'kms' && request.formatVersion !== 'V3') {
       // s3-kms-keyring.md#kmsv1 (legacy, only reached when the cipher enabled legacy decryption):
-      // EncryptionContext = the stored materials description.
+      // EncryptionContext = the stored materials description. The caller's context is compared exactly as in
+      // kms+context: x-amz-wrap-alg is not authenticated, so without this a V2 kms+context object relabelled
+      // `kms` would decrypt under any caller context (a cross-tenant read). KMS still authenticates the stored
+      // map itself (it is the Decrypt context), so stored == caller-context (+ reserved keys) is the check.
+      needs(mapsEqual(callerContextOf(stored), request.expectedContext),
+        () => new EncryptionContextMismatchError('stored encryption context does not match the expected encryption context'));
       encryptionContext = { ...stored };
     } else {
       throw new WrongKeyError(`KmsKeyring cannot unwrap a data key wrapped with ${request.wrapAlgorithm}`);
