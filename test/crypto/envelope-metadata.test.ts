@@ -3,9 +3,10 @@
  * JSON maps, instruction-file split/merge.
  */
 import {
-  decodeJsonMap, detectFormatVersion, encodeJsonMap, mergeInstructionFile, parseContentMetadata, requiresInstructionFile,
+  decodeJsonMap, detectFormatVersion, encodeJsonMap, mergeInstructionFile, MetadataTooLargeError, parseContentMetadata, requiresInstructionFile,
   splitForInstructionFile, UnsupportedFormatError, writeContentMetadata,
 } from '../../src/crypto';
+import { MAX_BASE64_FIELD_CHARS } from '../../src/crypto/format/base64';
 
 const b64 = (n: number, fill = 1) => Buffer.alloc(n, fill).toString('base64');
 const V2 = {
@@ -171,5 +172,24 @@ describe('instruction files', () => {
 
   test('an instruction file may not carry x-amz-d', () => {
     expect(() => mergeInstructionFile({}, JSON.stringify({ 'x-amz-d': 'AAAA' }))).toThrow(UnsupportedFormatError);
+  });
+});
+
+describe('base64 fields are bounded and parsed without recursion', () => {
+  test('a 16 MB base64 wrapped key is a MetadataTooLargeError (was an untyped RangeError)', () => {
+    const huge = 'A'.repeat(16 * 1024 * 1024);
+    expect(() => parseContentMetadata({ ...V2, 'x-amz-key-v2': huge })).toThrow(MetadataTooLargeError);
+    expect(() => parseContentMetadata({ ...V3, 'x-amz-3': huge })).toThrow(MetadataTooLargeError);
+  });
+
+  test('the bound is exact: a well-formed value of MAX_BASE64_FIELD_CHARS parses, 4 characters more do not', () => {
+    const atBound = Buffer.alloc((MAX_BASE64_FIELD_CHARS / 4) * 3, 7).toString('base64');
+    expect(atBound).toHaveLength(MAX_BASE64_FIELD_CHARS);
+    expect(parseContentMetadata({ ...V2, 'x-amz-key-v2': atBound }).encryptedDataKey).toHaveLength((MAX_BASE64_FIELD_CHARS / 4) * 3);
+    expect(() => parseContentMetadata({ ...V2, 'x-amz-key-v2': atBound + 'AAAA' })).toThrow(MetadataTooLargeError);
+  });
+
+  test.each(['AAA', 'AA=A', 'A===', 'AAAA=', 'QR==', 'AA A'])('%j is not valid base64', (value) => {
+    expect(() => parseContentMetadata({ ...V2, 'x-amz-key-v2': value })).toThrow(/base64/);
   });
 });

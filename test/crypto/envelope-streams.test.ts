@@ -451,3 +451,62 @@ describe('TagSplitter', () => {
     expect(() => s.tag()).toThrow(TruncatedCiphertextError);
   });
 });
+
+describe('stream inputs that are not bytes: typed errors, no output, no crash', () => {
+  /** Fails the test if anything reaches process-level uncaughtException while `run` runs. */
+  async function withoutUncaught(run: () => Promise<void>): Promise<void> {
+    const uncaught: unknown[] = [];
+    const listener = (e: unknown) => uncaught.push(e);
+    const jestListeners = process.listeners('uncaughtException');
+    process.removeAllListeners('uncaughtException');
+    process.on('uncaughtException', listener);
+    try {
+      await run();
+      // Let any pending 'data' handlers of the source run before checking.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.removeListener('uncaughtException', listener);
+      for (const l of jestListeners) process.on('uncaughtException', l);
+    }
+    expect(uncaught).toEqual([]);
+  }
+
+  const cipher = new EnvelopeCipher({ keyring });
+
+  test('encryptStream of an object-mode source yielding objects: InvalidArgumentError, no ciphertext', async () => {
+    await withoutUncaught(async () => {
+      const { stream } = await cipher.encryptStream(Readable.from([{ not: 'bytes' }, Buffer.from('x')], { objectMode: true }));
+      const out = await collect(stream);
+      expect(out.error).toBeInstanceOf(InvalidArgumentError);
+      expect(out.data.length).toBe(0);
+    });
+  });
+
+  test('encryptStream: a number after a valid chunk ends in InvalidArgumentError, never a tag', async () => {
+    await withoutUncaught(async () => {
+      const { stream } = await cipher.encryptStream(Readable.from([Buffer.from('abc'), 42], { objectMode: true }));
+      const out = await collect(stream);
+      expect(out.error).toBeInstanceOf(InvalidArgumentError);
+      expect(out.data.length).toBeLessThanOrEqual(3);
+    });
+  });
+
+  test.each([
+    ['authenticated', {}],
+    ['unauthenticated', { allowUnauthenticatedStreaming: true }],
+  ])('decryptStream (%s) of non-byte chunks: InvalidArgumentError, no plaintext', async (_name, options) => {
+    const { ciphertext, metadata } = await cipher.encrypt(Buffer.from('some plaintext'));
+    await withoutUncaught(async () => {
+      const out = await collect(await cipher.decryptStream(
+        Readable.from([ciphertext.subarray(0, 4), { length: 3 }, ciphertext.subarray(4)], { objectMode: true }), metadata, options));
+      expect(out.error).toBeInstanceOf(InvalidArgumentError);
+      expect(out.data.length).toBe(0);
+    });
+  });
+
+  test('encryptStream / decryptStream of something that is not a stream: InvalidArgumentError', async () => {
+    await expect(cipher.encryptStream(Buffer.from('x') as unknown as Readable)).rejects.toBeInstanceOf(InvalidArgumentError);
+    const { metadata } = await cipher.encrypt(Buffer.from('x'));
+    await expect(cipher.decryptStream('x' as unknown as Readable, metadata)).rejects.toBeInstanceOf(InvalidArgumentError);
+  });
+});
