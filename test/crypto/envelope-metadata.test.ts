@@ -92,8 +92,6 @@ describe('parseContentMetadata', () => {
     ['matdesc non-string value', { ...V2, 'x-amz-matdesc': '{"a":1}' }, /non-string/],
     ['unknown x-amz-c', { ...V3, 'x-amz-c': '114' }, /x-amz-c/],
     ['unknown x-amz-w', { ...V3, 'x-amz-w': '13' }, /x-amz-w/],
-    ['x-amz-m with KMS wrap', { ...V3, 'x-amz-m': '{}' }, /x-amz-m/],
-    ['x-amz-t with AES wrap', { ...V3, 'x-amz-w': '02' }, /x-amz-t/],
     ['27-byte message id', { ...V3, 'x-amz-i': b64(27) }, /28 bytes/],
     ['29-byte commitment', { ...V3, 'x-amz-d': b64(29) }, /28 bytes/],
     ['missing x-amz-c', (() => {
