@@ -15,7 +15,9 @@
  */
 import { CipherGCMTypes, createCipheriv, createDecipheriv, randomBytes as nodeRandomBytes } from 'node:crypto';
 import { EncryptionContextMismatchError, InvalidArgumentError, needs, WrongKeyError } from '../errors';
-import { DecryptionRequest, EncryptionContext, EncryptionMaterials, EncryptionRequest, Keyring } from './keyring';
+import {
+  DecryptionRequest, EncryptionContext, EncryptionMaterials, EncryptionRequest, Keyring, WrapDataKeyRequest, WrappedDataKey,
+} from './keyring';
 import {
   cekAlgForVersion, CEK_ALG_AES_GCM, CEK_ALG_V3_COMMITTING, DATA_KEY_LENGTH, GCM_IV_LENGTH, GCM_TAG_LENGTH, WRAP_ALG_AES_GCM,
 } from '../format/algorithm-suite';
@@ -88,15 +90,28 @@ export class RawAesKeyring implements Keyring {
   }
 
   public async onEncrypt(request: EncryptionRequest): Promise<EncryptionMaterials> {
-    const materialsDescription = this.describe(request.encryptionContext);
     const dataKey = Buffer.from(this.randomBytes(DATA_KEY_LENGTH));
+    needs(dataKey.length === DATA_KEY_LENGTH, () => new InvalidArgumentError('randomBytes returned the wrong length'));
+    try {
+      return { dataKey, ...await this.wrapDataKey({ ...request, dataKey }) };
+    } catch (e) {
+      dataKey.fill(0);
+      throw e;
+    }
+  }
+
+  /** Wrap a given data key with the default wrapping key (re-wrapping; Java AesKeyring via ReEncryptInstructionFile). */
+  public async wrapDataKey(request: WrapDataKeyRequest): Promise<WrappedDataKey> {
+    needs(request.dataKey instanceof Uint8Array && request.dataKey.length === DATA_KEY_LENGTH,
+      () => new InvalidArgumentError('RawAesKeyring: the data key to wrap must be 32 bytes'));
+    const materialsDescription = this.describe(request.encryptionContext);
     const iv = Buffer.from(this.randomBytes(GCM_IV_LENGTH));
-    needs(dataKey.length === DATA_KEY_LENGTH && iv.length === GCM_IV_LENGTH, () => new InvalidArgumentError('randomBytes returned the wrong length'));
+    needs(iv.length === GCM_IV_LENGTH, () => new InvalidArgumentError('randomBytes returned the wrong length'));
     const cipher = createCipheriv(gcmFor(this.wrappingKey), this.wrappingKey, iv, { authTagLength: GCM_TAG_LENGTH });
     cipher.setAAD(Buffer.from(cekAlgForVersion(request.formatVersion), 'utf8'));
-    const ct = Buffer.concat([cipher.update(dataKey), cipher.final()]);
+    const ct = Buffer.concat([cipher.update(request.dataKey), cipher.final()]);
     const encryptedDataKey = Buffer.concat([iv, ct, cipher.getAuthTag()]);
-    return { dataKey, encryptedDataKey, wrapAlgorithm: WRAP_ALG_AES_GCM, materialsDescription };
+    return { encryptedDataKey, wrapAlgorithm: WRAP_ALG_AES_GCM, materialsDescription };
   }
 
   public async onDecrypt(request: DecryptionRequest): Promise<Uint8Array> {

@@ -66,6 +66,14 @@ export interface S3HeadObjectInput extends SseCustomerFields {
 export interface S3HeadObjectOutput {
   Metadata?: Record<string, string>;
   ContentLength?: number;
+  ETag?: string;
+  VersionId?: string;
+  ContentType?: string;
+  ContentEncoding?: string;
+  ContentDisposition?: string;
+  ContentLanguage?: string;
+  CacheControl?: string;
+  StorageClass?: string;
   ServerSideEncryption?: string;
   SSEKMSKeyId?: string;
   BucketKeyEnabled?: boolean;
@@ -120,12 +128,33 @@ export interface S3AbortMultipartUploadInput {
   UploadId: string;
 }
 
+/** Server-side encryption a copy can restate. */
+export type S3ServerSideEncryption = 'AES256' | 'aws:kms' | 'aws:kms:dsse';
+/** Storage classes a copy can restate (the ones an object can be written in directly). */
+export type S3StorageClass = 'STANDARD' | 'REDUCED_REDUNDANCY' | 'STANDARD_IA' | 'ONEZONE_IA' | 'INTELLIGENT_TIERING'
+| 'GLACIER' | 'DEEP_ARCHIVE' | 'GLACIER_IR';
+
 export interface S3CopyObjectInput extends SseCustomerFields, SseCopySourceCustomerFields {
   Bucket: string;
   Key: string;
   /** `bucket/key` with the key URL-encoded. */
   CopySource: string;
   MetadataDirective?: 'COPY' | 'REPLACE';
+  /** The new user metadata, with `MetadataDirective: 'REPLACE'`. */
+  Metadata?: Record<string, string>;
+  /** Copy only if the source still has this ETag (no re-wrap of an object replaced meanwhile). */
+  CopySourceIfMatch?: string;
+  /** Tags are copied unless this says otherwise (S3's default is COPY). */
+  TaggingDirective?: 'COPY' | 'REPLACE';
+  ContentType?: string;
+  ContentEncoding?: string;
+  ContentDisposition?: string;
+  ContentLanguage?: string;
+  CacheControl?: string;
+  StorageClass?: S3StorageClass;
+  ServerSideEncryption?: S3ServerSideEncryption;
+  SSEKMSKeyId?: string;
+  BucketKeyEnabled?: boolean;
 }
 
 export interface S3CopyObjectOutput {
