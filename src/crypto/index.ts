@@ -29,3 +29,4 @@ export * from './s3/get-decrypted-object';
 export * from './s3/get-decrypted-object-stream';
 export * from './s3/get-object-range';
 export * from './s3/rewrap-object';
+export * from './s3/rewrap-objects';
