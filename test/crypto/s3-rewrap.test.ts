@@ -15,7 +15,7 @@ import { RawAesKeyring } from '../../src/crypto/keyring/raw-aes-keyring';
 import { getDecryptedObject } from '../../src/crypto/s3/get-decrypted-object';
 import { putEncryptedObject } from '../../src/crypto/s3/put-encrypted-object';
 import { readResponseBody } from '../../src/crypto/s3/response-body';
-import { rewrapObject } from '../../src/crypto/s3/rewrap-object';
+import { rewrapObject, RewrapObjectOptions } from '../../src/crypto/s3/rewrap-object';
 
 let env: S3TestEnv;
 let kmsA: KmsKeyring;
@@ -186,5 +186,115 @@ describe('rewrapObject edge cases', () => {
     await env.sdkClient.putObject({ Bucket: BUCKET, Key: 'rewrap/plain.txt', Body: 'plain' });
     await expect(rewrapObject({ client: env.client, bucket: BUCKET, key: 'rewrap/plain.txt', sourceKeyring: rawOld, targetKeyring: rawNew }))
       .rejects.toBeInstanceOf(UnsupportedFormatError);
+  });
+});
+
+describe('multipart copy (metadata objects over the single-copy threshold)', () => {
+  /**
+   * s3rver has no UploadPartCopy: this client adds it as GetObject(range) + UploadPart against the same server,
+   * recording every multipart call, and can fail a chosen part.
+   */
+  function partCopyClient(failPart?: number) {
+    const calls: string[] = [];
+    let createInput: Record<string, unknown> | undefined;
+    const client: RewrapObjectOptions['client'] = {
+      headObject: (i) => env.client.headObject(i),
+      getObject: (i) => env.client.getObject(i),
+      putObject: (i) => env.client.putObject(i),
+      copyObject: async (i) => {
+        calls.push('copyObject');
+        return env.client.copyObject(i);
+      },
+      getObjectTagging: (i) => env.sdkClient.getObjectTagging(i),
+      createMultipartUpload: async (i) => {
+        calls.push('create');
+        createInput = { ...i };
+        return env.client.createMultipartUpload(i);
+      },
+      uploadPartCopy: async (i) => {
+        calls.push(`part${i.PartNumber}:${i.CopySourceRange}`);
+        if (i.PartNumber === failPart) throw Object.assign(new Error('slow down'), { name: 'SlowDown' });
+        const [bucket, ...rest] = i.CopySource.split('/');
+        const got = await env.client.getObject({ Bucket: bucket, Key: rest.map(decodeURIComponent).join('/'), Range: i.CopySourceRange });
+        const body = await readResponseBody(got.Body);
+        const out = await env.client.uploadPart({ Bucket: i.Bucket, Key: i.Key, UploadId: i.UploadId, PartNumber: i.PartNumber, Body: body });
+        return { CopyPartResult: { ETag: out.ETag } };
+      },
+      completeMultipartUpload: async (i) => {
+        calls.push('complete');
+        return env.client.completeMultipartUpload(i);
+      },
+      abortMultipartUpload: async (i) => {
+        calls.push('abort');
+        return env.client.abortMultipartUpload(i);
+      },
+    };
+    return { client, calls, createInput: () => createInput };
+  }
+  const MiB = 1024 * 1024;
+  const plaintext = deterministicBytes('multipart-rewrap', 12 * MiB + 5);
+
+  async function putObject(key: string): Promise<{ before: Buffer; metadata: Record<string, string> }> {
+    const { ciphertext, metadata } = await new EnvelopeCipher({ keyring: rawOld }).encrypt(plaintext);
+    await env.sdkClient.putObject({ Bucket: BUCKET, Key: key, Body: ciphertext, ContentType: 'application/x-big', Metadata: { ...metadata, owner: 'team-y' } });
+    await env.sdkClient.putObjectTagging({ Bucket: BUCKET, Key: key, Tagging: { TagSet: [{ Key: 'class', Value: 'big one' }] } });
+    return { before: await storedBytes(key), metadata };
+  }
+
+  test('above the threshold: parts of the given size, new metadata, headers and tags restated, content unchanged', async () => {
+    const key = 'rewrap/multipart.bin';
+    const { before, metadata } = await putObject(key);
+    const { client, calls, createInput } = partCopyClient();
+    const result = await rewrapObject({
+      client, bucket: BUCKET, key, sourceKeyring: rawOld, targetKeyring: rawNew, multipartCopyThresholdBytes: 5 * MiB, multipartCopyPartSize: 5 * MiB,
+    });
+    const total = before.length;
+    expect(calls).toEqual(['create', `part1:bytes=0-${5 * MiB - 1}`, `part2:bytes=${5 * MiB}-${10 * MiB - 1}`, `part3:bytes=${10 * MiB}-${total - 1}`, 'complete']);
+    expect(result).toMatchObject({ mode: 'metadata', parts: 3, formatVersion: 'V3' });
+    expect(createInput()).toMatchObject({ ContentType: 'application/x-big', Tagging: 'class=big+one' });
+    expect((await storedBytes(key)).equals(before)).toBe(true);
+    const head = await env.sdkClient.headObject({ Bucket: BUCKET, Key: key });
+    expect(head.Metadata?.owner).toBe('team-y');
+    expect(head.Metadata?.['x-amz-i']).toBe(metadata['x-amz-i']);
+    // Buffer.equals: jest's toEqual walks a 12 MiB buffer element by element (tens of seconds).
+    const read = (keyring: RawAesKeyring) => getDecryptedObject({ client: env.client, cipher: new EnvelopeCipher({ keyring }), bucket: BUCKET, key });
+    expect((await read(rawNew)).equals(plaintext)).toBe(true);
+    await expect(getDecryptedObject({ client: env.client, cipher: new EnvelopeCipher({ keyring: rawOld }), bucket: BUCKET, key }))
+      .rejects.toBeInstanceOf(WrongKeyError);
+  });
+
+  test('a failed part aborts the upload: the object is untouched, no upload left open', async () => {
+    const key = 'rewrap/multipart-fail.bin';
+    const { before } = await putObject(key);
+    const headBefore = await env.sdkClient.headObject({ Bucket: BUCKET, Key: key });
+    const { client, calls } = partCopyClient(2);
+    await expect(rewrapObject({
+      client, bucket: BUCKET, key, sourceKeyring: rawOld, targetKeyring: rawNew, multipartCopyThresholdBytes: 5 * MiB, multipartCopyPartSize: 5 * MiB,
+    })).rejects.toMatchObject({ name: 'SlowDown' });
+    expect(calls[calls.length - 1]).toBe('abort');
+    expect(await env.s3.pendingUploads(BUCKET)).toEqual([]);
+    expect((await env.sdkClient.headObject({ Bucket: BUCKET, Key: key })).Metadata).toEqual(headBefore.Metadata);
+    expect((await storedBytes(key)).equals(before)).toBe(true);
+    const read = await getDecryptedObject({ client: env.client, cipher: new EnvelopeCipher({ keyring: rawOld }), bucket: BUCKET, key });
+    expect(read.equals(plaintext)).toBe(true);
+  });
+
+  test('below the threshold one CopyObject is used; a client without the multipart methods is refused above it', async () => {
+    const key = 'rewrap/multipart-small.bin';
+    await putObject(key);
+    const { client, calls } = partCopyClient();
+    await rewrapObject({ client, bucket: BUCKET, key, sourceKeyring: rawOld, targetKeyring: rawNew });
+    expect(calls).toEqual(['copyObject']);
+    const other = 'rewrap/multipart-noclient.bin';
+    await putObject(other);
+    const basic = {
+      headObject: env.client.headObject.bind(env.client),
+      getObject: env.client.getObject.bind(env.client),
+      putObject: env.client.putObject.bind(env.client),
+      copyObject: env.client.copyObject.bind(env.client),
+    };
+    await expect(rewrapObject({
+      client: basic, bucket: BUCKET, key: other, sourceKeyring: rawOld, targetKeyring: rawNew, multipartCopyThresholdBytes: 5 * MiB,
+    })).rejects.toMatchObject({ code: 'OBJECT_TOO_LARGE_FOR_COPY' });
   });
 });

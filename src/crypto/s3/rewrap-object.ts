@@ -11,15 +11,21 @@
  *   new one as Java's ReEncryptInstructionFileRequest.instructionFileSuffix allows); the object is not touched.
  *   V3 keeps x-amz-c, x-amz-d, x-amz-i on the object (unchanged: same message id and commitment).
  *
- * Limits: CopyObject copies at most 5 GiB; larger metadata objects are refused (OBJECT_TOO_LARGE_FOR_COPY)
- * rather than copied in parts (not implemented). SSE-C objects are not supported (the copy would need the
- * customer key). On a versioned bucket the previous version, wrapped under the old key, remains.
+ * - Metadata objects over 5 GiB (CopyObject's limit): a multipart copy onto the object itself
+ *   (CreateMultipartUpload with the new metadata, headers and tags; UploadPartCopy of every range, pinned
+ *   with CopySourceIfMatch; CompleteMultipartUpload). The object changes only at the completion; any failure
+ *   aborts the upload and leaves it untouched.
+ *
+ * Limits: SSE-C objects are not supported (the copy would need the customer key). On a versioned bucket the
+ * previous version, wrapped under the old key, remains.
  */
 import { InvalidArgumentError, MetadataTooLargeError, needs, S3EncryptionError, UnsupportedFormatError } from '../errors';
 import { checkLocation } from './check-location';
 import { INSTRUCTION_FILE_OBJECT_METADATA, INSTRUCTION_FILE_SUFFIX, MAX_INSTRUCTION_FILE_BYTES, serializeInstructionFile } from './instruction-file';
 import { discardResponseBody, readBoundedResponseBody } from './response-body';
-import { S3ClientLike, S3CopyObjectInput, S3ServerSideEncryption, S3StorageClass } from './s3-client';
+import {
+  S3ClientLike, S3CompletedPart, S3CopyObjectInput, S3CreateMultipartUploadInput, S3ServerSideEncryption, S3StorageClass,
+} from './s3-client';
 import { mergeInstructionFile, requiresInstructionFile, splitForInstructionFile } from '../format/content-metadata';
 import * as K from '../format/metadata-keys';
 import { rewrapMetadata, RewrapMetadataOptions } from '../rewrap/rewrap-metadata';
@@ -27,9 +33,18 @@ import { rewrapMetadata, RewrapMetadataOptions } from '../rewrap/rewrap-metadata
 /** The largest object a single CopyObject copies. */
 export const MAX_COPY_OBJECT_BYTES = 5 * 1024 ** 3;
 
+/** The methods a multipart copy needs on top of the others (all in `new S3({})`). */
+export type MultipartCopyMethods =
+  'createMultipartUpload' | 'uploadPartCopy' | 'completeMultipartUpload' | 'abortMultipartUpload' | 'getObjectTagging';
+
+/** Default part size of a multipart copy. */
+export const DEFAULT_COPY_PART_SIZE = 512 * 1024 ** 2;
+const MIN_PART_SIZE = 5 * 1024 ** 2;
+const MAX_PARTS = 10_000;
+
 export interface RewrapObjectOptions extends RewrapMetadataOptions {
-  /** `new S3({})` fits. */
-  readonly client: Pick<S3ClientLike, 'headObject' | 'getObject' | 'putObject' | 'copyObject'>;
+  /** `new S3({})` fits. The multipart-copy methods are needed only for metadata objects over the threshold. */
+  readonly client: Pick<S3ClientLike, 'headObject' | 'getObject' | 'putObject' | 'copyObject'> & Partial<Pick<S3ClientLike, MultipartCopyMethods>>;
   readonly bucket: string;
   readonly key: string;
   /** Suffix of the instruction file read (objects whose metadata is not on the object). @default '.instruction' */
@@ -39,6 +54,10 @@ export interface RewrapObjectOptions extends RewrapMetadataOptions {
    * old key still reads the object through it; delete it when done). @default the suffix read
    */
   readonly newInstructionFileSuffix?: string;
+  /** Metadata objects larger than this are copied in parts. 5 MiB to 5 GiB. @default 5 GiB (CopyObject's limit) */
+  readonly multipartCopyThresholdBytes?: number;
+  /** Part size of a multipart copy, 5 MiB to 5 GiB (raised as needed to stay within 10,000 parts). @default 512 MiB */
+  readonly multipartCopyPartSize?: number;
 }
 
 export interface RewrapObjectResult {
@@ -50,6 +69,8 @@ export interface RewrapObjectResult {
   readonly formatVersion: 'V2' | 'V3';
   /** ETag of what was written (the copied object, or the instruction file). */
   readonly etag?: string;
+  /** Parts of a multipart copy; absent for a single CopyObject or an instruction file. */
+  readonly parts?: number;
 }
 
 const S3EC_KEYS: readonly string[] = [...K.V1_V2_KEYS, ...K.V3_KEYS, K.KEY_UNENCRYPTED_CONTENT_LENGTH];
@@ -97,23 +118,26 @@ export async function rewrapObject(options: RewrapObjectOptions): Promise<Rewrap
     return { key, mode: 'instruction-file', instructionFileKey: newKey, formatVersion, etag: put.ETag };
   }
 
-  needs(head.ContentLength === undefined || head.ContentLength <= MAX_COPY_OBJECT_BYTES, () => new S3EncryptionError('OBJECT_TOO_LARGE_FOR_COPY',
-    `rewrapObject: ${key} is ${head.ContentLength} bytes; CopyObject copies at most 5 GiB and multipart copy is not implemented`));
+  const threshold = options.multipartCopyThresholdBytes ?? MAX_COPY_OBJECT_BYTES;
+  needs(Number.isSafeInteger(threshold) && threshold >= MIN_PART_SIZE && threshold <= MAX_COPY_OBJECT_BYTES,
+    () => new InvalidArgumentError('rewrapObject: multipartCopyThresholdBytes must be from 5 MiB to 5 GiB'));
+  const requestedPartSize = options.multipartCopyPartSize ?? DEFAULT_COPY_PART_SIZE;
+  needs(Number.isSafeInteger(requestedPartSize) && requestedPartSize >= MIN_PART_SIZE && requestedPartSize <= MAX_COPY_OBJECT_BYTES,
+    () => new InvalidArgumentError('rewrapObject: multipartCopyPartSize must be from 5 MiB to 5 GiB'));
   needs(head.SSECustomerAlgorithm === undefined, () => new InvalidArgumentError('rewrapObject: SSE-C objects are not supported'));
+  const size = head.ContentLength;
+  const multipart = size !== undefined && size > threshold;
+  needs(!multipart || MULTIPART_METHODS.every((m) => typeof client[m] === 'function'), () => new S3EncryptionError('OBJECT_TOO_LARGE_FOR_COPY',
+    `rewrapObject: ${key} is ${size} bytes, over the single-copy threshold, and the client has no ${MULTIPART_METHODS.join('/')}`));
   const { metadata, formatVersion } = await rewrapMetadata(objectMetadata, options);
   const newMetadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(objectMetadata)) {
     if (!S3EC_KEYS.includes(k.toLowerCase())) newMetadata[k] = v;
   }
   Object.assign(newMetadata, metadata);
-  const input: S3CopyObjectInput = {
-    Bucket: bucket,
-    Key: key,
-    CopySource: `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`,
-    MetadataDirective: 'REPLACE',
+  const copySource = `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  const restated = {
     Metadata: newMetadata,
-    TaggingDirective: 'COPY',
-    ...(head.ETag !== undefined ? { CopySourceIfMatch: head.ETag } : {}),
     ...pick(head, ['ContentType', 'ContentEncoding', 'ContentDisposition', 'ContentLanguage', 'CacheControl']),
     // Without these a copy falls back to STANDARD and the bucket's default encryption.
     ...(oneOf(head.StorageClass, STORAGE_CLASSES) ? { StorageClass: head.StorageClass } : {}),
@@ -121,8 +145,58 @@ export async function rewrapObject(options: RewrapObjectOptions): Promise<Rewrap
     ...(head.ServerSideEncryption === 'aws:kms' || head.ServerSideEncryption === 'aws:kms:dsse'
       ? pick(head, ['SSEKMSKeyId', 'BucketKeyEnabled']) : {}),
   };
+  const ifMatch = head.ETag !== undefined ? { CopySourceIfMatch: head.ETag } : {};
+  if (multipart) {
+    const partSize = Math.max(requestedPartSize, Math.ceil((size as number) / MAX_PARTS));
+    const full = client as Required<typeof client>;
+    const { etag, parts } = await multipartCopy(full, bucket, key, copySource, size as number, partSize, restated, ifMatch);
+    return { key, mode: 'metadata', formatVersion, etag, parts };
+  }
+  const input: S3CopyObjectInput = {
+    Bucket: bucket, Key: key, CopySource: copySource, MetadataDirective: 'REPLACE', TaggingDirective: 'COPY', ...ifMatch, ...restated,
+  };
   const copied = await client.copyObject(input);
   return { key, mode: 'metadata', formatVersion, etag: copied.CopyObjectResult?.ETag };
+}
+
+const MULTIPART_METHODS: readonly MultipartCopyMethods[] = [
+  'createMultipartUpload', 'uploadPartCopy', 'completeMultipartUpload', 'abortMultipartUpload', 'getObjectTagging',
+];
+
+/**
+ * Copy an object onto itself in parts with new metadata. Tags are read first and restated on the new upload
+ * (a multipart upload does not copy them). The object is replaced only by CompleteMultipartUpload; on any
+ * failure the upload is aborted (an abort failure is attached to the error, never hides it).
+ */
+async function multipartCopy(client: Required<Pick<S3ClientLike, MultipartCopyMethods>>, bucket: string, key: string, copySource: string,
+  size: number, partSize: number, restated: Omit<S3CreateMultipartUploadInput, 'Bucket' | 'Key'>, ifMatch: { CopySourceIfMatch?: string },
+): Promise<{ etag?: string; parts: number }> {
+  const tagging = await client.getObjectTagging({ Bucket: bucket, Key: key });
+  const tags = new URLSearchParams((tagging.TagSet ?? []).map((t): [string, string] => [t.Key ?? '', t.Value ?? ''])).toString();
+  const created = await client.createMultipartUpload({ Bucket: bucket, Key: key, ...restated, ...(tags ? { Tagging: tags } : {}) });
+  const uploadId = created.UploadId;
+  needs(typeof uploadId === 'string' && uploadId.length > 0, () => new S3EncryptionError('S3_RESPONSE', 'CreateMultipartUpload returned no UploadId'));
+  try {
+    const parts: S3CompletedPart[] = [];
+    for (let start = 0, n = 1; start < size; start += partSize, n++) {
+      const end = Math.min(size, start + partSize) - 1;
+      const out = await client.uploadPartCopy({
+        Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: n, CopySource: copySource, CopySourceRange: `bytes=${start}-${end}`, ...ifMatch,
+      });
+      const etag = out.CopyPartResult?.ETag;
+      needs(typeof etag === 'string', () => new S3EncryptionError('S3_RESPONSE', `UploadPartCopy returned no ETag for part ${n}`));
+      parts.push({ ETag: etag, PartNumber: n });
+    }
+    const done = await client.completeMultipartUpload({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } });
+    return { etag: done.ETag, parts: parts.length };
+  } catch (e) {
+    try {
+      await client.abortMultipartUpload({ Bucket: bucket, Key: key, UploadId: uploadId });
+    } catch (abortError) {
+      if (e !== null && typeof e === 'object') Object.assign(e, { abortError });
+    }
+    throw e;
+  }
 }
 
 const STORAGE_CLASSES: readonly S3StorageClass[] = [

@@ -86,6 +86,42 @@ export interface S3CreateMultipartUploadInput extends SseCustomerFields {
   Key: string;
   ContentType?: string;
   Metadata?: Record<string, string>;
+  /** The fields below: a multipart copy restating the source's headers (rewrapObject). */
+  ContentEncoding?: string;
+  ContentDisposition?: string;
+  ContentLanguage?: string;
+  CacheControl?: string;
+  StorageClass?: S3StorageClass;
+  ServerSideEncryption?: S3ServerSideEncryption;
+  SSEKMSKeyId?: string;
+  BucketKeyEnabled?: boolean;
+  /** URL-encoded `key=value&...` tags of the new object. */
+  Tagging?: string;
+}
+
+export interface S3UploadPartCopyInput {
+  Bucket: string;
+  Key: string;
+  UploadId: string;
+  PartNumber: number;
+  /** `bucket/key` with the key URL-encoded. */
+  CopySource: string;
+  /** `bytes=first-last`, inclusive. */
+  CopySourceRange?: string;
+  CopySourceIfMatch?: string;
+}
+
+export interface S3UploadPartCopyOutput {
+  CopyPartResult?: { ETag?: string };
+}
+
+export interface S3GetObjectTaggingInput {
+  Bucket: string;
+  Key: string;
+}
+
+export interface S3GetObjectTaggingOutput {
+  TagSet?: Array<{ Key?: string; Value?: string }>;
 }
 
 export interface S3CreateMultipartUploadOutput {
@@ -172,4 +208,8 @@ export interface S3ClientLike {
   completeMultipartUpload(input: S3CompleteMultipartUploadInput): Promise<S3CompleteMultipartUploadOutput>;
   abortMultipartUpload(input: S3AbortMultipartUploadInput): Promise<unknown>;
   copyObject(input: S3CopyObjectInput): Promise<S3CopyObjectOutput>;
+  /** Only for a multipart copy (rewrapObject of objects over 5 GiB). */
+  uploadPartCopy?(input: S3UploadPartCopyInput): Promise<S3UploadPartCopyOutput>;
+  /** Only for a multipart copy (its tags are restated on the new upload). */
+  getObjectTagging?(input: S3GetObjectTaggingInput): Promise<S3GetObjectTaggingOutput>;
 }
