@@ -7,12 +7,13 @@
  *   number of encoded-words (Java internal/ContentMetadataDecodingStrategy.java, Go v4/client/decrypt_middleware.go).
  * Real KMS client against the loopback KMS server.
  */
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import * as fc from 'fast-check';
 import { collect } from './envelope-helpers';
 import {
-  decodeRfc2047, EncryptionContextMismatchError, EnvelopeCipher, KmsKeyring, RawAesKeyring, UnsupportedFormatError, verifyEnvelope,
+  decodeRfc2047, EncryptionContextMismatchError, EnvelopeCipher, KmsKeyring, mergeInstructionFile, RawAesKeyring, UnsupportedFormatError,
+  verifyEnvelope, WrongKeyError,
 } from '../../src/crypto';
 import { KmsServer, startKmsServer } from '../fixtures/kms-server';
 
@@ -148,5 +149,42 @@ describe('non-ASCII contexts: S3\'s two-layer RFC 2047 encoding, decoded as Java
     expect(decodeRfc2047('x =?UTF-8?B?w4PCqQ==?= y')).toBe('x é y');
     expect(decodeRfc2047('=?ISO-8859-1?Q?caf=E9?=')).toBe('café');
     expect(() => decodeRfc2047('=?KOI8-R?B?AAAA?=')).toThrow(UnsupportedFormatError);
+  });
+});
+
+describe('objects built by hand in the shape Java and Go write (no code of this module on the write side)', () => {
+  /** A V3 raw-AES object as Java's AesKeyring writes it with a 128-bit key (S3EC-FORMAT.md byte for byte), instruction-file style. */
+  function javaV3RawAes128(wrappingKey: Buffer, plaintext: Buffer, extraInstruction: Record<string, string>) {
+    const dataKey = randomBytes(32);
+    const messageId = randomBytes(28);
+    const suite = Buffer.from([0x00, 0x73]);
+    const commitment = Buffer.from(hkdfSync('sha512', dataKey, messageId, Buffer.concat([suite, Buffer.from('COMMITKEY')]), 28));
+    const contentKey = Buffer.from(hkdfSync('sha512', dataKey, messageId, Buffer.concat([suite, Buffer.from('DERIVEKEY')]), 32));
+    const c = createCipheriv('aes-256-gcm', contentKey, Buffer.alloc(12, 0x01));
+    c.setAAD(suite);
+    const ciphertext = Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]);
+    const wrapIv = randomBytes(12);
+    const w = createCipheriv('aes-128-gcm', wrappingKey, wrapIv);
+    w.setAAD(Buffer.from('115'));
+    const wrapped = Buffer.concat([wrapIv, w.update(dataKey), w.final(), w.getAuthTag()]);
+    return {
+      ciphertext,
+      objectMetadata: { 'x-amz-c': '115', 'x-amz-d': commitment.toString('base64'), 'x-amz-i': messageId.toString('base64') },
+      instructionFile: JSON.stringify({ 'x-amz-3': wrapped.toString('base64'), 'x-amz-w': '02', 'x-amz-m': '{"purpose":"java"}', ...extraInstruction }),
+    };
+  }
+
+  test.each([
+    ['Java (no extra keys)', {}],
+    ['Go v4 (x-amz-t and x-amz-unencrypted-content-length empty in the instruction file)', { 'x-amz-t': '', 'x-amz-unencrypted-content-length': '' }],
+  ])('%s: V3 raw AES-128 instruction-file object decrypts', async (_name, extra) => {
+    const wrappingKey = randomBytes(16);
+    const obj = javaV3RawAes128(wrappingKey, PLAINTEXT, extra);
+    const metadata = mergeInstructionFile(obj.objectMetadata, obj.instructionFile);
+    const reader = new EnvelopeCipher({ keyring: new RawAesKeyring({ wrappingKey }) });
+    await expect(decryptBoth(reader, obj.ciphertext, metadata)).resolves.toEqual(PLAINTEXT);
+    expect(verifyEnvelope(metadata)).toMatchObject({ ok: true, contextAuthenticated: false });
+    const wrongSize = new EnvelopeCipher({ keyring: new RawAesKeyring({ wrappingKey: Buffer.concat([wrappingKey, Buffer.alloc(8)]) }) });
+    await expect(wrongSize.decrypt(obj.ciphertext, metadata)).rejects.toBeInstanceOf(WrongKeyError);
   });
 });
