@@ -38,12 +38,13 @@ export function asBuffer(chunk: unknown): Buffer {
  * chunk of any type reaches `_transform` and fails there with a typed InvalidArgumentError through the
  * stream's error path. (A byte-mode writable fed from an object-mode source throws ERR_INVALID_ARG_TYPE
  * synchronously inside the source's 'data' handler: an uncaught exception that ends the process.)
- * Backpressure on the writable side counts chunks: at most a few are queued.
+ * Backpressure on the writable side counts chunks: one is queued (as the byte-mode 64 KiB mark did for the
+ * usual 64 KiB or larger chunks).
  */
 export const BYTE_TRANSFORM_OPTIONS = Object.freeze({
   readableHighWaterMark: CHUNK_SIZE,
   writableObjectMode: true,
-  writableHighWaterMark: 4,
+  writableHighWaterMark: 1,
 });
 
 /** Plaintext in, ciphertext with the 16-byte tag appended out. */
