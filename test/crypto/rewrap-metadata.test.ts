@@ -3,7 +3,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  EnvelopeCipher, InvalidArgumentError, Keyring, RawAesKeyring, rewrapMetadata, TamperedCiphertextError, UnsupportedFormatError, WrongKeyError,
+  CachingKeyring, EnvelopeCipher, InvalidArgumentError, Keyring, RawAesKeyring, rewrapMetadata, TamperedCiphertextError, UnsupportedFormatError,
+  WrongKeyError,
 } from '../../src/crypto';
 
 const oldKeyring = new RawAesKeyring({ wrappingKey: randomBytes(32), materialDescription: { g: '1' } });
@@ -47,4 +48,14 @@ test('refusals: V2 with allowV2 false, legacy V1, a target without wrapDataKey, 
     wrapDataKey: (r) => newKeyring.wrapDataKey(r),
   };
   await expect(rewrapMetadata(v2.metadata, { sourceKeyring: oldKeyring, targetKeyring: broken })).rejects.toBeInstanceOf(WrongKeyError);
+});
+
+test('a CachingKeyring target re-wraps through the keyring it wraps (uncached); around a keyring without wrapDataKey it refuses', async () => {
+  const v3 = await new EnvelopeCipher({ keyring: oldKeyring }).encrypt(plaintext);
+  const cached = new CachingKeyring({ keyring: newKeyring, maxAgeMs: 60_000 });
+  const { metadata } = await rewrapMetadata(v3.metadata, { sourceKeyring: oldKeyring, targetKeyring: cached });
+  await expect(new EnvelopeCipher({ keyring: newKeyring }).decrypt(v3.ciphertext, metadata)).resolves.toEqual(plaintext);
+  const noWrap: Keyring = { onEncrypt: (r) => newKeyring.onEncrypt(r), onDecrypt: (r) => newKeyring.onDecrypt(r) };
+  await expect(rewrapMetadata(v3.metadata, { sourceKeyring: oldKeyring, targetKeyring: new CachingKeyring({ keyring: noWrap, maxAgeMs: 1000 }) }))
+    .rejects.toBeInstanceOf(InvalidArgumentError);
 });
