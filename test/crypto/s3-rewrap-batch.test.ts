@@ -10,7 +10,7 @@ import { RawAesKeyring } from '../../src/crypto/keyring/raw-aes-keyring';
 import { getDecryptedObject } from '../../src/crypto/s3/get-decrypted-object';
 import { putEncryptedObject } from '../../src/crypto/s3/put-encrypted-object';
 import { readResponseBody } from '../../src/crypto/s3/response-body';
-import { RewrapObjectOptions } from '../../src/crypto/s3/rewrap-object';
+import { rewrapObject, RewrapObjectOptions } from '../../src/crypto/s3/rewrap-object';
 import { RewrapCheckpoint, rewrapObjects, RewrapProgress } from '../../src/crypto/s3/rewrap-objects';
 
 let env: S3TestEnv;
@@ -163,4 +163,25 @@ test('argument checks', async () => {
   await expect(rewrapObjects({ ...base, keys: ['k'], checkpoint: { version: 2 } as unknown as RewrapCheckpoint })).rejects.toBeInstanceOf(InvalidArgumentError);
   await expect(rewrapObjects({ ...base, keys: 'k' as unknown as string[] })).rejects.toBeInstanceOf(InvalidArgumentError);
   await expect(rewrapObjects({ ...base, keys: [''] })).rejects.toBeInstanceOf(InvalidArgumentError);
+});
+
+test('a key re-wrapped after the last saved checkpoint (crash before onCheckpoint) is reported already-rewrapped, nothing written', async () => {
+  const keys = ['crash/x', 'crash/y', 'crash/z'];
+  for (const [i, key] of keys.entries()) {
+    await putEncryptedObject({ client: env.client, cipher: oldCipher, bucket: BUCKET, key, body: Buffer.from(key), instructionFile: i === 2 });
+  }
+  // The crashed run wrote x and z, but its checkpoint never recorded them.
+  await rewrapObject({ client: env.client, bucket: BUCKET, key: 'crash/x', sourceKeyring: oldKeyring, targetKeyring: newKeyring });
+  await rewrapObject({ client: env.client, bucket: BUCKET, key: 'crash/z', sourceKeyring: oldKeyring, targetKeyring: newKeyring });
+  const { client, stats } = countingClient();
+  const run = await rewrapObjects({ client, bucket: BUCKET, keys, sourceKeyring: oldKeyring, targetKeyring: newKeyring, concurrency: 1 });
+  expect(run.outcomes.map((o) => [o.key, o.status])).toEqual([
+    ['crash/x', 'already-rewrapped'], ['crash/y', 'rewrapped'], ['crash/z', 'already-rewrapped'],
+  ]);
+  expect(run).toMatchObject({ rewrapped: 1, alreadyRewrapped: 2, failed: 0 });
+  expect(stats.writes).toEqual(['crash/y']);
+  expect(new Set(run.checkpoint.completed)).toEqual(new Set(keys));
+  for (const key of keys) {
+    await expect(getDecryptedObject({ client: env.client, cipher: newCipher, bucket: BUCKET, key })).resolves.toEqual(Buffer.from(key));
+  }
 });

@@ -26,8 +26,11 @@ import { discardResponseBody, readBoundedResponseBody } from './response-body';
 import {
   S3ClientLike, S3CompletedPart, S3CopyObjectInput, S3CreateMultipartUploadInput, S3ServerSideEncryption, S3StorageClass,
 } from './s3-client';
-import { mergeInstructionFile, requiresInstructionFile, splitForInstructionFile } from '../format/content-metadata';
+import { WRAP_ALG_KMS_CONTEXT } from '../format/algorithm-suite';
+import { mergeInstructionFile, parseContentMetadata, requiresInstructionFile, splitForInstructionFile } from '../format/content-metadata';
+import { verifyCommitment } from '../format/key-derivation';
 import * as K from '../format/metadata-keys';
+import { callerContextOf } from '../keyring/kms-keyring';
 import { rewrapMetadata, RewrapMetadataOptions } from '../rewrap/rewrap-metadata';
 
 /** The largest object a single CopyObject copies. */
@@ -91,19 +94,7 @@ export async function rewrapObject(options: RewrapObjectOptions): Promise<Rewrap
   const objectMetadata = head.Metadata ?? {};
 
   if (requiresInstructionFile(objectMetadata)) {
-    const instructionKey = key + suffix;
-    const out = await client.getObject({ Bucket: bucket, Key: instructionKey }).catch((e: unknown) => {
-      if (isNotFound(e)) {
-        throw new UnsupportedFormatError(`${key} has no S3EC metadata and no instruction file ${instructionKey}`, { cause: e });
-      }
-      throw e;
-    });
-    if (out.ContentLength !== undefined && out.ContentLength > MAX_INSTRUCTION_FILE_BYTES) {
-      discardResponseBody(out.Body);
-      throw new MetadataTooLargeError(`instruction file ${instructionKey} is ${out.ContentLength} bytes; at most ${MAX_INSTRUCTION_FILE_BYTES} are accepted`);
-    }
-    const body = await readBoundedResponseBody(out.Body, MAX_INSTRUCTION_FILE_BYTES, `instruction file ${instructionKey}`);
-    const merged = mergeInstructionFile(objectMetadata, body.toString('utf8'));
+    const merged = await withInstructionFile(client, bucket, key, key + suffix, objectMetadata);
     const { metadata, formatVersion } = await rewrapMetadata(merged, options);
     const split = splitForInstructionFile(metadata);
     // V3: the keys that stay on the object must be the ones already there (same message id and commitment).
@@ -157,6 +148,60 @@ export async function rewrapObject(options: RewrapObjectOptions): Promise<Rewrap
   };
   const copied = await client.copyObject(input);
   return { key, mode: 'metadata', formatVersion, etag: copied.CopyObjectResult?.ETag };
+}
+
+/** The object metadata merged with the instruction file `instructionKey` (bounded read). */
+async function withInstructionFile(client: Pick<S3ClientLike, 'getObject'>, bucket: string, key: string, instructionKey: string,
+  objectMetadata: Record<string, string>): Promise<Record<string, string>> {
+  const out = await client.getObject({ Bucket: bucket, Key: instructionKey }).catch((e: unknown) => {
+    if (isNotFound(e)) {
+      throw new UnsupportedFormatError(`${key} has no S3EC metadata and no instruction file ${instructionKey}`, { cause: e });
+    }
+    throw e;
+  });
+  if (out.ContentLength !== undefined && out.ContentLength > MAX_INSTRUCTION_FILE_BYTES) {
+    discardResponseBody(out.Body);
+    throw new MetadataTooLargeError(`instruction file ${instructionKey} is ${out.ContentLength} bytes; at most ${MAX_INSTRUCTION_FILE_BYTES} are accepted`);
+  }
+  const body = await readBoundedResponseBody(out.Body, MAX_INSTRUCTION_FILE_BYTES, `instruction file ${instructionKey}`);
+  return mergeInstructionFile(objectMetadata, body.toString('utf8'));
+}
+
+/**
+ * Whether the object as stored now (its metadata, or the instruction file under the suffix rewrapObject would
+ * write) already has its data key wrapped for the target keyring: the target unwraps it (and, for V3, the key
+ * matches the commitment). rewrapObjects uses it to recognise objects a crashed run re-wrapped after its last
+ * saved checkpoint. Never throws for a key or format problem: that is `false`.
+ */
+export async function isWrappedForTarget(options: RewrapObjectOptions): Promise<boolean> {
+  const { client, bucket, key } = options;
+  const head = await client.headObject({ Bucket: bucket, Key: key });
+  const objectMetadata = head.Metadata ?? {};
+  let dataKey: Uint8Array | undefined;
+  try {
+    const suffix = options.newInstructionFileSuffix ?? options.instructionFileSuffix ?? INSTRUCTION_FILE_SUFFIX;
+    const metadata = requiresInstructionFile(objectMetadata)
+      ? await withInstructionFile(client, bucket, key, key + suffix, objectMetadata)
+      : objectMetadata;
+    const parsed = parseContentMetadata(metadata);
+    const targetContext = options.targetContext
+      ?? (parsed.wrapAlgorithm === WRAP_ALG_KMS_CONTEXT ? callerContextOf(parsed.materialsDescription) : {});
+    dataKey = await options.targetKeyring.onDecrypt({
+      formatVersion: parsed.version,
+      encryptedDataKey: parsed.encryptedDataKey,
+      wrapAlgorithm: parsed.wrapAlgorithm,
+      contentAlgorithm: parsed.contentAlgorithm,
+      materialsDescription: parsed.materialsDescription,
+      expectedContext: targetContext,
+    });
+    if (parsed.version === 'V3') verifyCommitment(dataKey, parsed.messageId as Buffer, parsed.commitment as Buffer);
+    return true;
+  } catch (e) {
+    if (e instanceof S3EncryptionError) return false;
+    throw e;
+  } finally {
+    dataKey?.fill(0);
+  }
 }
 
 const MULTIPART_METHODS: readonly MultipartCopyMethods[] = [

@@ -5,10 +5,12 @@
  * Each object is re-wrapped by one write (a CopyObject or an instruction-file PutObject; see rewrapObject),
  * so an interrupted or failed batch leaves every object either fully re-wrapped or untouched. The checkpoint
  * lists the keys re-wrapped so far; passing it to a later run skips them (they are no longer readable with the
- * source key), and keys that failed are tried again.
+ * source key), and keys that failed are tried again. A key re-wrapped after the last checkpoint was saved (a
+ * crash between the write and onCheckpoint) is recognised on the next run: the source cannot unwrap it, the
+ * target can, so it is reported `already-rewrapped` and nothing is written.
  */
-import { InvalidArgumentError, needs, S3EncryptionError } from '../errors';
-import { rewrapObject, RewrapObjectOptions, RewrapObjectResult } from './rewrap-object';
+import { InvalidArgumentError, KmsError, needs, S3EncryptionError, WrongKeyError } from '../errors';
+import { isWrappedForTarget, rewrapObject, RewrapObjectOptions, RewrapObjectResult } from './rewrap-object';
 
 /** JSON-serialisable progress of a batch: the keys already re-wrapped. */
 export interface RewrapCheckpoint {
@@ -19,8 +21,12 @@ export interface RewrapCheckpoint {
 
 export interface RewrapOutcome {
   readonly key: string;
-  /** `rewrapped` now; `skipped`: listed in the checkpoint passed in; `failed`: nothing was written for it. */
-  readonly status: 'rewrapped' | 'skipped' | 'failed';
+  /**
+   * `rewrapped` now; `skipped`: listed in the checkpoint passed in; `already-rewrapped`: the source keyring could
+   * not unwrap it but the target can (re-wrapped by an earlier run after its last saved checkpoint), nothing
+   * written; `failed`: nothing was written for it.
+   */
+  readonly status: 'rewrapped' | 'skipped' | 'already-rewrapped' | 'failed';
   readonly result?: RewrapObjectResult;
   /** Why it failed (a typed S3EncryptionError, or the S3 client's error). */
   readonly error?: unknown;
@@ -31,6 +37,7 @@ export interface RewrapProgress {
   readonly finished: number;
   readonly rewrapped: number;
   readonly skipped: number;
+  readonly alreadyRewrapped: number;
   readonly failed: number;
   /** The outcome that was just recorded. */
   readonly last: RewrapOutcome;
@@ -57,6 +64,7 @@ export interface RewrapObjectsResult {
   readonly checkpoint: RewrapCheckpoint;
   readonly rewrapped: number;
   readonly skipped: number;
+  readonly alreadyRewrapped: number;
   readonly failed: number;
   /** True when the batch stopped before reading every key (signal, or onProgress threw). */
   readonly stopped: boolean;
@@ -73,7 +81,7 @@ export async function rewrapObjects(options: RewrapObjectsOptions): Promise<Rewr
   const completed: string[] = [...done];
   const seen = new Set<string>();
   const outcomes: RewrapOutcome[] = [];
-  const totals = { rewrapped: 0, skipped: 0, failed: 0 };
+  const totals = { 'rewrapped': 0, 'skipped': 0, 'already-rewrapped': 0, 'failed': 0 };
   let stopped = false;
   let checkpointChain: Promise<void> = Promise.resolve();
 
@@ -102,10 +110,13 @@ export async function rewrapObjects(options: RewrapObjectsOptions): Promise<Rewr
     return turn;
   };
 
+  const counts = () => ({
+    rewrapped: totals.rewrapped, skipped: totals.skipped, alreadyRewrapped: totals['already-rewrapped'], failed: totals.failed,
+  });
   const record = async (outcome: RewrapOutcome): Promise<void> => {
     outcomes.push(outcome);
     totals[outcome.status] += 1;
-    if (outcome.status === 'rewrapped') {
+    if (outcome.status === 'rewrapped' || outcome.status === 'already-rewrapped') {
       completed.push(outcome.key);
       if (onCheckpoint) {
         const snapshot: RewrapCheckpoint = { version: 1, completed: [...completed] };
@@ -116,7 +127,7 @@ export async function rewrapObjects(options: RewrapObjectsOptions): Promise<Rewr
     }
     if (onProgress) {
       try {
-        onProgress({ finished: outcomes.length, ...totals, last: outcome });
+        onProgress({ finished: outcomes.length, ...counts(), last: outcome });
       } catch {
         stopped = true;
       }
@@ -142,7 +153,11 @@ export async function rewrapObjects(options: RewrapObjectsOptions): Promise<Rewr
       try {
         outcome = { key, status: 'rewrapped', result: await rewrapObject({ ...single, key }) };
       } catch (error) {
-        outcome = { key, status: 'failed', error };
+        // The source cannot unwrap it: perhaps a crashed run re-wrapped it after its last saved checkpoint.
+        const maybeDone = error instanceof WrongKeyError || error instanceof KmsError;
+        outcome = maybeDone && await isWrappedForTarget({ ...single, key }).catch(() => false)
+          ? { key, status: 'already-rewrapped' }
+          : { key, status: 'failed', error };
       }
       await record(outcome);
     }
@@ -157,7 +172,7 @@ export async function rewrapObjects(options: RewrapObjectsOptions): Promise<Rewr
     if (failure.reason instanceof S3EncryptionError) throw failure.reason;
     throw new S3EncryptionError('REWRAP_BATCH_FAILED', 'rewrapObjects: the batch stopped (key source or onCheckpoint failed)', { cause: failure.reason });
   }
-  return { outcomes, checkpoint: { version: 1, completed }, ...totals, stopped };
+  return { outcomes, checkpoint: { version: 1, completed }, ...counts(), stopped };
 }
 
 function toAsyncIterator(keys: Iterable<string> | AsyncIterable<string>): AsyncIterator<string> {
