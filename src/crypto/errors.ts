@@ -61,6 +61,16 @@ export class UnsupportedFormatError extends S3EncryptionError {
   }
 }
 
+/**
+ * A metadata field, an instruction file or a stream chunk is larger than this module accepts (bounded reads:
+ * an instruction file is a few hundred bytes, a wrapped data key a few KiB). Nothing larger is read whole.
+ */
+export class MetadataTooLargeError extends S3EncryptionError {
+  constructor(message = 'metadata is larger than allowed', options?: S3EncryptionErrorOptions) {
+    super('METADATA_TOO_LARGE', message, options);
+  }
+}
+
 /** The ciphertext is shorter than the format allows (e.g. fewer than 16 bytes: no room for the tag). */
 export class TruncatedCiphertextError extends S3EncryptionError {
   constructor(message = 'ciphertext is truncated', options?: S3EncryptionErrorOptions) {

@@ -14,6 +14,7 @@ export * from './cipher/types';
 export * from './cipher/envelope-cipher';
 export * from './cipher/ranged';
 export * from './verify/verify-envelope';
+export * from './rewrap/rewrap-metadata';
 // I/O half: SSE-C helpers, object-encryption verification, data-key cache, S3 helpers.
 export * from './sse-c';
 export * from './sse-c-rotate';
@@ -27,3 +28,5 @@ export * from './s3/put-encrypted-object';
 export * from './s3/get-decrypted-object';
 export * from './s3/get-decrypted-object-stream';
 export * from './s3/get-object-range';
+export * from './s3/rewrap-object';
+export * from './s3/rewrap-objects';

@@ -5,7 +5,10 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { FakeKms } from './envelope-helpers';
-import { EnvelopeCipher, KmsKeyring, RawAesKeyring, TamperedCiphertextError, UnsupportedFormatError } from '../../src/crypto';
+import {
+  EncryptionContextMismatchError, EnvelopeCipher, KmsKeyring, RawAesKeyring, TamperedCiphertextError, UnsupportedFormatError,
+} from '../../src/crypto';
+import { KmsServer, startKmsServer } from '../fixtures/kms-server';
 
 const WRAPPING_KEY = randomBytes(32);
 const DATA_KEY = randomBytes(32);
@@ -93,4 +96,46 @@ test('V2 with legacy AESWrap wrapping is refused without the opt-in', async () =
   };
   const cipher = new EnvelopeCipher({ keyring: new RawAesKeyring({ wrappingKey: WRAPPING_KEY }) });
   await expect(cipher.decrypt(Buffer.alloc(32), v2)).rejects.toThrow(/legacy wrapping/);
+});
+
+describe('legacy "kms" wrap-alg compares the caller context exactly as kms+context does (real KMS client, loopback KMS)', () => {
+  let kmsServer: KmsServer;
+  beforeAll(async () => {
+    kmsServer = await startKmsServer();
+  });
+  afterAll(async () => {
+    await kmsServer.stop();
+  });
+
+  test('a V2 kms+context object relabelled x-amz-wrap-alg: kms does not decrypt under another tenant\'s context', async () => {
+    const keyring = new KmsKeyring({ client: kmsServer.client(), keyId: kmsServer.keyArn });
+    const writer = new EnvelopeCipher({ keyring, formatVersion: 'V2' });
+    const reader = new EnvelopeCipher({ keyring, allowLegacyV1Decrypt: true });
+    const { ciphertext, metadata } = await writer.encrypt(PLAINTEXT, { context: { tenant: 'a' } });
+    const relabelled = { ...metadata, 'x-amz-wrap-alg': 'kms' };
+    await expect(reader.decrypt(ciphertext, relabelled, { context: { tenant: 'b' } })).rejects.toBeInstanceOf(EncryptionContextMismatchError);
+    await expect(reader.decrypt(ciphertext, relabelled)).rejects.toBeInstanceOf(EncryptionContextMismatchError);
+    const stream = await reader.decryptStream(Readable.from([ciphertext]), relabelled, { context: { tenant: 'b' } }).catch((e: unknown) => e);
+    expect(stream).toBeInstanceOf(EncryptionContextMismatchError);
+    // The same relabelled object still reads under its own context (KMS authenticates the stored map).
+    await expect(reader.decrypt(ciphertext, relabelled, { context: { tenant: 'a' } })).resolves.toEqual(PLAINTEXT);
+  });
+
+  test('V1 kms objects: the caller context must equal the stored matdesc minus kms_cmk_id', async () => {
+    const keyring = new KmsKeyring({ client: kmsServer.client(), keyId: kmsServer.keyArn });
+    const matdesc = { kms_cmk_id: kmsServer.keyArn, tenant: 'a' };
+    const gen = await kmsServer.client().generateDataKey({ KeyId: kmsServer.keyArn, KeySpec: 'AES_256', EncryptionContext: matdesc });
+    const iv = randomBytes(16);
+    const metadata = {
+      'x-amz-key': Buffer.from(gen.CiphertextBlob as Uint8Array).toString('base64'),
+      'x-amz-iv': iv.toString('base64'),
+      'x-amz-matdesc': JSON.stringify(matdesc),
+      'x-amz-wrap-alg': 'kms',
+    };
+    const ciphertext = cbc(Buffer.from(gen.Plaintext as Uint8Array), iv, PLAINTEXT);
+    const reader = new EnvelopeCipher({ keyring, allowLegacyV1Decrypt: true });
+    await expect(reader.decrypt(ciphertext, metadata, { context: { tenant: 'b' } })).rejects.toBeInstanceOf(EncryptionContextMismatchError);
+    await expect(reader.decrypt(ciphertext, metadata)).rejects.toBeInstanceOf(EncryptionContextMismatchError);
+    await expect(reader.decrypt(ciphertext, metadata, { context: { tenant: 'a' } })).resolves.toEqual(PLAINTEXT);
+  });
 });

@@ -3,9 +3,10 @@
  * JSON maps, instruction-file split/merge.
  */
 import {
-  decodeJsonMap, detectFormatVersion, encodeJsonMap, mergeInstructionFile, parseContentMetadata, requiresInstructionFile,
+  decodeJsonMap, detectFormatVersion, encodeJsonMap, mergeInstructionFile, MetadataTooLargeError, parseContentMetadata, requiresInstructionFile,
   splitForInstructionFile, UnsupportedFormatError, writeContentMetadata,
 } from '../../src/crypto';
+import { MAX_BASE64_FIELD_CHARS } from '../../src/crypto/format/base64';
 
 const b64 = (n: number, fill = 1) => Buffer.alloc(n, fill).toString('base64');
 const V2 = {
@@ -91,8 +92,6 @@ describe('parseContentMetadata', () => {
     ['matdesc non-string value', { ...V2, 'x-amz-matdesc': '{"a":1}' }, /non-string/],
     ['unknown x-amz-c', { ...V3, 'x-amz-c': '114' }, /x-amz-c/],
     ['unknown x-amz-w', { ...V3, 'x-amz-w': '13' }, /x-amz-w/],
-    ['x-amz-m with KMS wrap', { ...V3, 'x-amz-m': '{}' }, /x-amz-m/],
-    ['x-amz-t with AES wrap', { ...V3, 'x-amz-w': '02' }, /x-amz-t/],
     ['27-byte message id', { ...V3, 'x-amz-i': b64(27) }, /28 bytes/],
     ['29-byte commitment', { ...V3, 'x-amz-d': b64(29) }, /28 bytes/],
     ['missing x-amz-c', (() => {
@@ -171,5 +170,24 @@ describe('instruction files', () => {
 
   test('an instruction file may not carry x-amz-d', () => {
     expect(() => mergeInstructionFile({}, JSON.stringify({ 'x-amz-d': 'AAAA' }))).toThrow(UnsupportedFormatError);
+  });
+});
+
+describe('base64 fields are bounded and parsed without recursion', () => {
+  test('a 16 MB base64 wrapped key is a MetadataTooLargeError (was an untyped RangeError)', () => {
+    const huge = 'A'.repeat(16 * 1024 * 1024);
+    expect(() => parseContentMetadata({ ...V2, 'x-amz-key-v2': huge })).toThrow(MetadataTooLargeError);
+    expect(() => parseContentMetadata({ ...V3, 'x-amz-3': huge })).toThrow(MetadataTooLargeError);
+  });
+
+  test('the bound is exact: a well-formed value of MAX_BASE64_FIELD_CHARS parses, 4 characters more do not', () => {
+    const atBound = Buffer.alloc((MAX_BASE64_FIELD_CHARS / 4) * 3, 7).toString('base64');
+    expect(atBound).toHaveLength(MAX_BASE64_FIELD_CHARS);
+    expect(parseContentMetadata({ ...V2, 'x-amz-key-v2': atBound }).encryptedDataKey).toHaveLength((MAX_BASE64_FIELD_CHARS / 4) * 3);
+    expect(() => parseContentMetadata({ ...V2, 'x-amz-key-v2': atBound + 'AAAA' })).toThrow(MetadataTooLargeError);
+  });
+
+  test.each(['AAA', 'AA=A', 'A===', 'AAAA=', 'QR==', 'AA A'])('%j is not valid base64', (value) => {
+    expect(() => parseContentMetadata({ ...V2, 'x-amz-key-v2': value })).toThrow(/base64/);
   });
 });

@@ -91,7 +91,8 @@ function cases(v: FormatVersion, kms: boolean): TamperCase[] {
       return { ct, md: { ...md, [ctxKey]: s.slice(0, pos) + ch + s.slice(pos + 1) } };
     },
     // A changed byte either breaks the JSON (UnsupportedFormatError) or changes the map (EncryptionContextMismatchError).
-    errors: [EncryptionContextMismatchError, UnsupportedFormatError],
+    // KMS only: a raw-AES material description is not authenticated (property below).
+    errors: kms ? [EncryptionContextMismatchError, UnsupportedFormatError] : [],
   };
   const list = [body, tag, truncate, wrapped, context];
   if (v === 'V2') {
@@ -138,6 +139,28 @@ describe.each([
         // Opt-in streaming still ends in the typed error.
         const out = await collect(await cipher.decryptStream(chunkedReadable(t.ct, [4096]), t.md, { context, allowUnauthenticatedStreaming: true }));
         expect(out.error).toBeInstanceOf(TamperedCiphertextError);
+      }
+    }), { numRuns: 25 });
+  });
+});
+
+describe.each(['V3', 'V2'] as const)('raw AES %s: the material description is a label, not authenticated', (v) => {
+  const cipher = rawCipher(v);
+  const ctxKey = v === 'V3' ? 'x-amz-m' : 'x-amz-matdesc';
+  test('any well-formed relabelling still decrypts to the exact plaintext; a malformed one is UnsupportedFormatError', async () => {
+    await fc.assert(fc.asyncProperty(fc.dictionary(fc.string(), fc.string(), { maxKeys: 4 }), fc.string(), async (label, garbage) => {
+      const pt = randomBytes(100);
+      const { ciphertext, metadata } = await cipher.encrypt(pt, { context: { tenant: 'a' } });
+      // Relabel: the object now claims another description; nothing in the format notices.
+      await expect(cipher.decrypt(ciphertext, { ...metadata, [ctxKey]: JSON.stringify(label) })).resolves.toEqual(pt);
+      let parsed = true;
+      try {
+        JSON.parse(garbage);
+      } catch {
+        parsed = false;
+      }
+      if (!parsed && garbage !== '' && !garbage.includes('=?')) {
+        await expect(cipher.decrypt(ciphertext, { ...metadata, [ctxKey]: garbage })).rejects.toBeInstanceOf(UnsupportedFormatError);
       }
     }), { numRuns: 25 });
   });

@@ -3,7 +3,7 @@
  * spooling to disk), temp-file cleanup, unauthenticated opt-in, truncation, key errors.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync, closeSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, fstatSync, ftruncateSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -14,7 +14,7 @@ import {
 } from '../../src/crypto';
 import { AuthenticatedGcmDecryptStream } from '../../src/crypto/cipher/authenticated-decrypt';
 import { TagSplitter } from '../../src/crypto/cipher/gcm-streams';
-import { SpoolFile } from '../../src/crypto/cipher/spool-file';
+import { SpoolFile, SPOOL_BUFFER_BYTES } from '../../src/crypto/cipher/spool-file';
 
 const keyring = new RawAesKeyring({ wrappingKey: randomBytes(32) });
 let dir: string;
@@ -153,7 +153,74 @@ describe('authenticated decryptStream', () => {
     expect(first.length).toBeGreaterThan(0);
     expect(rest.error).toBeInstanceOf(TamperedCiphertextError);
     expect((rest.error as Error).message).toMatch(/changed between authentication and decryption/);
+    // Everything released is genuine plaintext, and nothing of the changed 2 MiB segment (or after it) left.
+    const released = Buffer.concat([first, rest.data]);
+    expect(released.equals(pt.subarray(0, released.length))).toBe(true);
+    expect(released.length).toBeLessThanOrEqual(Math.floor(at / SPOOL_BUFFER_BYTES) * SPOOL_BUFFER_BYTES);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  describe('the spool file changed after the first pass wrote it, before the second pass reads it', () => {
+    /** Let the first pass finish writing the spool, then apply `change` to the file. */
+    const flipAfterFinish = (change: (fd: number, size: number) => void) => {
+      const finish = SpoolFile.prototype.finish;
+      return jest.spyOn(SpoolFile.prototype, 'finish').mockImplementation(async function (this: SpoolFile) {
+        await finish.call(this);
+        const [file] = readdirSync(this.dir);
+        const fd = openSync(join(this.dir, file), 'r+');
+        try {
+          change(fd, fstatSync(fd).size);
+        } finally {
+          closeSync(fd);
+        }
+      });
+    };
+    afterEach(() => jest.restoreAllMocks());
+
+    test.each([
+      ['first byte', (_size: number) => 0],
+      ['a byte in the middle segment', (_size: number) => SPOOL_BUFFER_BYTES + 12345],
+      ['last spooled byte', (size: number) => size - 1],
+    ])('%s flipped: no plaintext at all is released, TamperedCiphertextError', async (_name, where) => {
+      const cipher = new EnvelopeCipher({ keyring, tempDir: dir, maxInMemoryBytes: 1024 });
+      const pt = randomBytes(5 * 1024 * 1024 + 7);
+      const { ciphertext, metadata } = await cipher.encrypt(pt);
+      const spy = flipAfterFinish((fd, size) => {
+        const at = where(size);
+        const b = Buffer.alloc(1);
+        readSync(fd, b, 0, 1, at);
+        b[0] = 255 - b[0];
+        writeSync(fd, b, 0, 1, at);
+      });
+      const out = await collect(await cipher.decryptStream(chunkedReadable(ciphertext, [65536]), metadata));
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(out.error).toBeInstanceOf(TamperedCiphertextError);
+      if (where(ciphertext.length - 16) >= SPOOL_BUFFER_BYTES) {
+        // Segments before the changed one are genuine and may be released; never the changed one.
+        expect(out.data.equals(pt.subarray(0, out.data.length))).toBe(true);
+        expect(out.data.length).toBeLessThanOrEqual(Math.floor(where(ciphertext.length - 16) / SPOOL_BUFFER_BYTES) * SPOOL_BUFFER_BYTES);
+      } else {
+        expect(out.data.length).toBe(0);
+      }
+      expect(readdirSync(dir)).toEqual([]);
+    });
+
+    test('spool truncated or extended: nothing of the missing / extra segment is released', async () => {
+      const cipher = new EnvelopeCipher({ keyring, tempDir: dir, maxInMemoryBytes: 1024 });
+      const pt = randomBytes(3 * 1024 * 1024);
+      const { ciphertext, metadata } = await cipher.encrypt(pt);
+      flipAfterFinish((fd, size) => ftruncateSync(fd, size - 1));
+      const cut = await collect(await cipher.decryptStream(chunkedReadable(ciphertext, [65536]), metadata));
+      expect(cut.error).toBeInstanceOf(TamperedCiphertextError);
+      expect(cut.data.length).toBeLessThanOrEqual(SPOOL_BUFFER_BYTES);
+      expect(cut.data.equals(pt.subarray(0, cut.data.length))).toBe(true);
+      jest.restoreAllMocks();
+      flipAfterFinish((fd, size) => writeSync(fd, Buffer.alloc(10), 0, 10, size));
+      const grown = await collect(await cipher.decryptStream(chunkedReadable(ciphertext, [65536]), metadata));
+      expect(grown.error).toBeInstanceOf(TamperedCiphertextError);
+      expect(grown.data.equals(pt.subarray(0, grown.data.length))).toBe(true);
+      expect(readdirSync(dir)).toEqual([]);
+    });
   });
 
   describe('a source that reuses its buffers once they were read (ring of 6)', () => {
@@ -382,5 +449,64 @@ describe('TagSplitter', () => {
     const s = new TagSplitter();
     s.push(Buffer.alloc(15));
     expect(() => s.tag()).toThrow(TruncatedCiphertextError);
+  });
+});
+
+describe('stream inputs that are not bytes: typed errors, no output, no crash', () => {
+  /** Fails the test if anything reaches process-level uncaughtException while `run` runs. */
+  async function withoutUncaught(run: () => Promise<void>): Promise<void> {
+    const uncaught: unknown[] = [];
+    const listener = (e: unknown) => uncaught.push(e);
+    const jestListeners = process.listeners('uncaughtException');
+    process.removeAllListeners('uncaughtException');
+    process.on('uncaughtException', listener);
+    try {
+      await run();
+      // Let any pending 'data' handlers of the source run before checking.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.removeListener('uncaughtException', listener);
+      for (const l of jestListeners) process.on('uncaughtException', l);
+    }
+    expect(uncaught).toEqual([]);
+  }
+
+  const cipher = new EnvelopeCipher({ keyring });
+
+  test('encryptStream of an object-mode source yielding objects: InvalidArgumentError, no ciphertext', async () => {
+    await withoutUncaught(async () => {
+      const { stream } = await cipher.encryptStream(Readable.from([{ not: 'bytes' }, Buffer.from('x')], { objectMode: true }));
+      const out = await collect(stream);
+      expect(out.error).toBeInstanceOf(InvalidArgumentError);
+      expect(out.data.length).toBe(0);
+    });
+  });
+
+  test('encryptStream: a number after a valid chunk ends in InvalidArgumentError, never a tag', async () => {
+    await withoutUncaught(async () => {
+      const { stream } = await cipher.encryptStream(Readable.from([Buffer.from('abc'), 42], { objectMode: true }));
+      const out = await collect(stream);
+      expect(out.error).toBeInstanceOf(InvalidArgumentError);
+      expect(out.data.length).toBeLessThanOrEqual(3);
+    });
+  });
+
+  test.each([
+    ['authenticated', {}],
+    ['unauthenticated', { allowUnauthenticatedStreaming: true }],
+  ])('decryptStream (%s) of non-byte chunks: InvalidArgumentError, no plaintext', async (_name, options) => {
+    const { ciphertext, metadata } = await cipher.encrypt(Buffer.from('some plaintext'));
+    await withoutUncaught(async () => {
+      const out = await collect(await cipher.decryptStream(
+        Readable.from([ciphertext.subarray(0, 4), { length: 3 }, ciphertext.subarray(4)], { objectMode: true }), metadata, options));
+      expect(out.error).toBeInstanceOf(InvalidArgumentError);
+      expect(out.data.length).toBe(0);
+    });
+  });
+
+  test('encryptStream / decryptStream of something that is not a stream: InvalidArgumentError', async () => {
+    await expect(cipher.encryptStream(Buffer.from('x') as unknown as Readable)).rejects.toBeInstanceOf(InvalidArgumentError);
+    const { metadata } = await cipher.encrypt(Buffer.from('x'));
+    await expect(cipher.decryptStream('x' as unknown as Readable, metadata)).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 });

@@ -1,12 +1,13 @@
 import { Readable } from 'node:stream';
 import { EnvelopeCipher } from '../../src/crypto/cipher/envelope-cipher';
-import { S3EncryptionError, UnsupportedFormatError } from '../../src/crypto/errors';
+import { MetadataTooLargeError, S3EncryptionError, UnsupportedFormatError } from '../../src/crypto/errors';
 import { RawAesKeyring } from '../../src/crypto/keyring/raw-aes-keyring';
 import { getDecryptedObject } from '../../src/crypto/s3/get-decrypted-object';
 import { getDecryptedObjectStream } from '../../src/crypto/s3/get-decrypted-object-stream';
 import { getObjectRange } from '../../src/crypto/s3/get-object-range';
+import { MAX_INSTRUCTION_FILE_BYTES } from '../../src/crypto/s3/instruction-file';
 import { resolveObjectMetadata } from '../../src/crypto/s3/resolve-object-metadata';
-import { discardResponseBody, readResponseBody, responseBodyStream } from '../../src/crypto/s3/response-body';
+import { discardResponseBody, readBoundedResponseBody, readResponseBody, responseBodyStream } from '../../src/crypto/s3/response-body';
 import { S3GetObjectInput, S3GetObjectOutput } from '../../src/crypto/s3/s3-client';
 
 /** Unit tests of the S3 helpers' edge paths with structural (plain-object) clients: no servers. */
@@ -77,6 +78,37 @@ describe('resolveObjectMetadata', () => {
     const client = fakeClient({ 'k.instruction': denied });
     await expect(resolveObjectMetadata({ client, bucket: 'b', key: 'k', objectMetadata: {} })).rejects.toBe(denied);
     expect(client.calls).toEqual([{ Bucket: 'b', Key: 'k.instruction' }]);
+  });
+
+  test('a 16 MiB instruction file body is abandoned at the bound: MetadataTooLargeError, no further chunk pulled', async () => {
+    let pulled = 0;
+    const endless = new Readable({
+      read() {
+        pulled++;
+        this.push(pulled > 4096 ? null : Buffer.alloc(4096, 0x20));
+      },
+    });
+    const client = fakeClient({ 'k.instruction': { Body: endless } });
+    await expect(resolveObjectMetadata({ client, bucket: 'b', key: 'k', objectMetadata: {} })).rejects.toBeInstanceOf(MetadataTooLargeError);
+    expect(endless.destroyed).toBe(true);
+    // 64 KiB / 4 KiB = 16 chunks to pass the bound, plus what the stream buffered ahead (its 16 KiB highWaterMark).
+    expect(pulled * 4096).toBeLessThanOrEqual(MAX_INSTRUCTION_FILE_BYTES + 8 * 4096);
+  });
+
+  test('an instruction file whose ContentLength is over the bound is refused before its body is read', async () => {
+    const body = Readable.from([Buffer.from('{}')]);
+    const client = fakeClient({ 'k.instruction': { Body: body, ContentLength: 400 * 1024 * 1024 } });
+    const err = await resolveObjectMetadata({ client, bucket: 'b', key: 'k', objectMetadata: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MetadataTooLargeError);
+    expect(err).toMatchObject({ code: 'METADATA_TOO_LARGE' });
+    expect(body.destroyed).toBe(true);
+  });
+
+  test('readBoundedResponseBody: exactly the bound is read, one byte more is refused (bytes and streams)', async () => {
+    await expect(readBoundedResponseBody(Buffer.alloc(10), 10, 'x')).resolves.toHaveLength(10);
+    await expect(readBoundedResponseBody(Buffer.alloc(11), 10, 'x')).rejects.toBeInstanceOf(MetadataTooLargeError);
+    await expect(readBoundedResponseBody(Readable.from([Buffer.alloc(6), Buffer.alloc(4)]), 10, 'x')).resolves.toHaveLength(10);
+    await expect(readBoundedResponseBody(Readable.from([Buffer.alloc(6), Buffer.alloc(5)]), 10, 'x')).rejects.toBeInstanceOf(MetadataTooLargeError);
   });
 
   test('"NotFound" / 404 without a name also count as a missing instruction file', async () => {

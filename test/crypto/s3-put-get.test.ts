@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { Readable } from 'node:stream';
 import { BUCKET, deterministicBytes, digestStream, rejection, S3TestEnv, startS3TestEnv } from './s3-test-env';
 import { EnvelopeCipher } from '../../src/crypto/cipher/envelope-cipher';
-import { EncryptionContextMismatchError, UnsupportedFormatError } from '../../src/crypto/errors';
+import { EncryptionContextMismatchError, MetadataTooLargeError, UnsupportedFormatError } from '../../src/crypto/errors';
 import { getDecryptedObject } from '../../src/crypto/s3/get-decrypted-object';
 import { getDecryptedObjectStream } from '../../src/crypto/s3/get-decrypted-object-stream';
 import { putEncryptedObject } from '../../src/crypto/s3/put-encrypted-object';
@@ -104,6 +104,16 @@ describe('putEncryptedObject / getDecryptedObject with s3rver and the loopback K
     const err = await rejection(getDecryptedObject({ client: env.client, cipher: env.v3, bucket: BUCKET, key: 'plain' }));
     expect(err).toBeInstanceOf(UnsupportedFormatError);
     expect(err.message).toMatch(/no instruction file plain\.instruction/);
+  });
+
+  test('an oversized instruction file (8 MiB) is a MetadataTooLargeError, and no KMS call is made', async () => {
+    const { ciphertext } = await env.v3.encrypt(Buffer.from('x'), { context });
+    await env.sdkClient.putObject({ Bucket: BUCKET, Key: 'huge-instr', Body: ciphertext });
+    await env.sdkClient.putObject({ Bucket: BUCKET, Key: 'huge-instr.instruction', Body: Buffer.alloc(8 * 1024 * 1024, 0x20) });
+    env.kms.reset();
+    const err = await rejection(getDecryptedObject({ client: env.client, cipher: env.v3, bucket: BUCKET, key: 'huge-instr', context }));
+    expect(err).toBeInstanceOf(MetadataTooLargeError);
+    expect(env.kms.counts.Decrypt).toBe(0);
   });
 
   test('a missing object surfaces the S3 error (NoSuchKey)', async () => {

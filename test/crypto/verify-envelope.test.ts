@@ -64,3 +64,29 @@ test('stored aws:x-amz-cek-alg that disagrees with the content algorithm is flag
   const r = verifyEnvelope({ ...md, 'x-amz-t': '{"app":"a","aws:x-amz-cek-alg":"AES/GCM/NoPadding"}' });
   expect(codes(r)).toEqual(['CEK_ALG_CONTEXT_MISMATCH']);
 });
+
+describe('a raw-AES material description is reported as unauthenticated, never as proof of a context', () => {
+  const raw = new EnvelopeCipher({ keyring: new RawAesKeyring({ wrappingKey: randomBytes(32) }) });
+
+  test.each(['V3', 'V2'] as const)('%s: a required context on a raw-AES object is ENCRYPTION_CONTEXT_UNAUTHENTICATED even when the label matches', async (v) => {
+    const cipher = new EnvelopeCipher({ keyring: new RawAesKeyring({ wrappingKey: randomBytes(32) }), formatVersion: v });
+    const md = (await cipher.encrypt(Buffer.from('x'), { context: { tenant: 'a' } })).metadata;
+    const r = verifyEnvelope(md, { requiredEncryptionContext: { tenant: 'a' } });
+    expect(r.ok).toBe(false);
+    expect(codes(r)).toEqual(['ENCRYPTION_CONTEXT_UNAUTHENTICATED']);
+    expect(r.contextAuthenticated).toBe(false);
+    // Without a required context there is nothing to prove: the object passes, still flagged as unauthenticated.
+    expect(verifyEnvelope(md)).toMatchObject({ ok: true, contextAuthenticated: false });
+  });
+
+  test('a relabelled raw-AES object does not pass as tenant b', async () => {
+    const md = (await raw.encrypt(Buffer.from('x'), { context: { tenant: 'a' } })).metadata;
+    const r = verifyEnvelope({ ...md, 'x-amz-m': '{"tenant":"b"}' }, { requiredEncryptionContext: { tenant: 'b' } });
+    expect(r.ok).toBe(false);
+    expect(codes(r)).toContain('ENCRYPTION_CONTEXT_UNAUTHENTICATED');
+  });
+
+  test('a KMS context is authenticated', async () => {
+    expect(verifyEnvelope(await kmsObject('V3'), { requiredEncryptionContext: { app: 'a' } })).toMatchObject({ ok: true, contextAuthenticated: true });
+  });
+});

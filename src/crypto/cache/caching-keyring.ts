@@ -35,7 +35,7 @@ import { InvalidArgumentError, needs } from '../errors';
 import { decryptCacheId, encryptCacheId } from './cache-key';
 import { LruCache } from './lru-cache';
 import { DATA_KEY_LENGTH } from '../format/algorithm-suite';
-import { DecryptionRequest, EncryptionMaterials, EncryptionRequest, Keyring } from '../keyring/keyring';
+import { DecryptionRequest, EncryptionMaterials, EncryptionRequest, Keyring, WrapDataKeyRequest, WrappedDataKey } from '../keyring/keyring';
 
 export const CACHE_DEFAULT_MAX_AGE_MS = 5 * 60 * 1000;
 export const CACHE_DEFAULT_MAX_MESSAGES_ENCRYPTED = 2 ** 20;
@@ -150,6 +150,16 @@ export class CachingKeyring implements Keyring {
       this.recordUse(id, stored, length);
     }
     return materials;
+  }
+
+  /**
+   * Re-wrapping (rewrapObject) goes straight to the wrapped keyring: nothing is cached, nothing counted.
+   * Fails like a keyring without wrapDataKey when the wrapped keyring has none.
+   */
+  public async wrapDataKey(request: WrapDataKeyRequest): Promise<WrappedDataKey> {
+    const inner = this.keyring.wrapDataKey;
+    needs(typeof inner === 'function', () => new InvalidArgumentError('CachingKeyring: the wrapped keyring cannot wrap an existing data key'));
+    return inner.call(this.keyring, request);
   }
 
   public async onDecrypt(request: DecryptionRequest): Promise<Uint8Array> {

@@ -8,8 +8,11 @@
  *   the first pass: the ciphertext held so far is regenerated from the held plaintext (GCM is CTR
  *   underneath, so re-encrypting yields the same bytes) and the plaintext wiped; every ciphertext byte is
  *   staged into the spool and fed to a {@link GcmTagCalculator} (GHASH only), and the tag must match
- *   (constant-time). Then the spool is decrypted with AES-GCM in a second pass and the tag checked again
- *   at the end, so a spool file changed between the passes still ends in an error.
+ *   (constant-time). Then the spool is decrypted with AES-GCM in a second pass. The spool file is not
+ *   trusted: {@link SpoolFile} tags every 2 MiB segment it writes with a GMAC under a key held only in
+ *   memory and hands a segment to this pass only after its tag verified, so a byte changed in the file
+ *   between the passes releases nothing of that segment or after it (the error ends the stream); the GCM
+ *   tag is still checked again at the end.
  *
  * What is authenticated is always derived synchronously from the bytes as they arrived (decrypted, or
  * copied into the spool's staging buffer): a source that reuses its buffers once they were read cannot

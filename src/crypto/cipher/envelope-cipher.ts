@@ -95,6 +95,7 @@ export class EnvelopeCipher {
 
   /** Encrypt a stream; the metadata is returned before any byte flows (the data key is wrapped first). */
   public async encryptStream(plaintext: Readable, options: EncryptStreamOptions = {}): Promise<EncryptStreamResult> {
+    needs(isReadable(plaintext), () => new InvalidArgumentError('plaintext must be a Readable stream'));
     const prepared = await this.prepareEncryption(freezeContext(options.context), options.plaintextLength);
     let transform: GcmEncryptTransform;
     try {
@@ -144,6 +145,7 @@ export class EnvelopeCipher {
    * errors at the end on tag failure. Key unwrap and commitment failures reject the promise.
    */
   public async decryptStream(ciphertext: Readable, metadata: ObjectMetadata, options: DecryptStreamOptions = {}): Promise<Readable> {
+    needs(isReadable(ciphertext), () => new InvalidArgumentError('ciphertext must be a Readable stream'));
     let params: ContentParams;
     try {
       const parsed = this.parse(metadata);
@@ -283,6 +285,12 @@ export class EnvelopeCipher {
       dataKey.fill(0);
     }
   }
+}
+
+/** A Node.js Readable (or anything stream.pipeline and for-await accept as one). */
+function isReadable(s: unknown): s is Readable {
+  return s instanceof Readable || (s !== null && typeof s === 'object' && typeof (s as Readable).pipe === 'function'
+    && typeof (s as Readable).destroy === 'function' && Symbol.asyncIterator in s);
 }
 
 function checkLength(parsed: ContentMetadata, ciphertextLength: number): void {

@@ -29,8 +29,23 @@ export function asBuffer(chunk: unknown): Buffer {
   if (typeof chunk === 'string') {
     return Buffer.from(chunk, 'utf8');
   }
-  throw new TypeError('stream chunks must be Buffer, Uint8Array or string');
+  const kind = chunk === null ? 'null' : typeof chunk === 'object' ? (chunk.constructor?.name ?? 'object') : typeof chunk;
+  throw new InvalidArgumentError(`stream chunks must be Buffer, Uint8Array or string, got ${kind}`);
 }
+
+/**
+ * Options of every transform here: bytes out (64 KiB buffer), but the writable side in object mode, so a
+ * chunk of any type reaches `_transform` and fails there with a typed InvalidArgumentError through the
+ * stream's error path. (A byte-mode writable fed from an object-mode source throws ERR_INVALID_ARG_TYPE
+ * synchronously inside the source's 'data' handler: an uncaught exception that ends the process.)
+ * Backpressure on the writable side counts chunks: one is queued (as the byte-mode 64 KiB mark did for the
+ * usual 64 KiB or larger chunks).
+ */
+export const BYTE_TRANSFORM_OPTIONS = Object.freeze({
+  readableHighWaterMark: CHUNK_SIZE,
+  writableObjectMode: true,
+  writableHighWaterMark: 1,
+});
 
 /** Plaintext in, ciphertext with the 16-byte tag appended out. */
 export class GcmEncryptTransform extends Transform {
@@ -44,7 +59,7 @@ export class GcmEncryptTransform extends Transform {
    * budget bytes by the declared length.
    */
   constructor(params: ContentParams, private readonly expectedLength?: number) {
-    super({ highWaterMark: CHUNK_SIZE });
+    super(BYTE_TRANSFORM_OPTIONS);
     this.cipher = gcmEncryptor(params);
   }
 
@@ -133,7 +148,7 @@ export class GcmUnauthenticatedDecryptTransform extends Transform {
   private readonly splitter = new TagSplitter();
 
   constructor(params: ContentParams) {
-    super({ highWaterMark: CHUNK_SIZE });
+    super(BYTE_TRANSFORM_OPTIONS);
     this.decipher = gcmDecryptor(params);
   }
 
@@ -178,7 +193,7 @@ export class LegacyCbcDecryptTransform extends Transform {
   private readonly decipher;
 
   constructor(params: ContentParams) {
-    super({ highWaterMark: CHUNK_SIZE });
+    super(BYTE_TRANSFORM_OPTIONS);
     this.decipher = createDecipheriv('aes-256-cbc', params.key, params.iv);
   }
 

@@ -29,7 +29,7 @@ export interface EnvelopeCipherOptions {
 }
 
 export interface EncryptOptions {
-  /** Encryption context (KMS) / extra material description (raw AES). @default {} */
+  /** Encryption context (KMS, authenticated) / extra material description (raw AES, an unauthenticated label). @default {} */
   readonly context?: EncryptionContext;
 }
 
@@ -43,7 +43,13 @@ export interface EncryptStreamOptions extends EncryptOptions {
 }
 
 export interface DecryptOptions {
-  /** The encryption context the caller expects; must equal the stored one (KMS). @default {} */
+  /**
+   * The encryption context the caller expects. KMS: must equal the stored context, and KMS authenticates it,
+   * so a match proves what the object was written with. Raw AES: each entry must be in the stored material
+   * description, but that description is NOT authenticated (anyone who can write the object's metadata can
+   * change it), so this is a label check that proves nothing; use KMS when the context is a security boundary.
+   * @default {}
+   */
   readonly context?: EncryptionContext;
 }
 

@@ -49,7 +49,16 @@ export interface ParseOptions {
   readonly allowLegacy?: boolean;
 }
 
-/** Lower-case the keys (S3 returns user metadata keys in lower case; callers may not). Duplicates are an error. */
+/** Every mapkey of the format (any version), plus x-amz-unencrypted-content-length. */
+const S3EC_KEYS: readonly string[] = [...K.V1_V2_KEYS, ...K.V3_KEYS, K.KEY_UNENCRYPTED_CONTENT_LENGTH];
+
+/**
+ * Lower-case the keys (S3 returns user metadata keys in lower case; callers may not). Duplicates are an error.
+ * An S3EC mapkey with an empty value is treated as absent, as Java and Go do: Go v4 writes every field of its
+ * envelope, so a V3 KMS object carries `x-amz-m: ""` and objects may carry `x-amz-unencrypted-content-length: ""`
+ * (aws/amazon-s3-encryption-client-go v4/internal/strategy.go, v4/internal/object_metadata.go GetMatDescV3,
+ * which maps "" to the default "{}").
+ */
 function normalise(metadata: Readonly<Record<string, string | undefined>>): Map<string, string> {
   const out = new Map<string, string>();
   for (const [k, v] of Object.entries(metadata)) {
@@ -57,6 +66,9 @@ function normalise(metadata: Readonly<Record<string, string | undefined>>): Map<
       continue;
     }
     const key = k.toLowerCase();
+    if (v === '' && S3EC_KEYS.includes(key)) {
+      continue;
+    }
     needs(!out.has(key), () => new UnsupportedFormatError(`metadata key ${key} appears twice`));
     // content-metadata.md#content-metadata-mapkeys: the x-amz-meta- prefix MUST NOT be included.
     needs(!key.startsWith('x-amz-meta-x-amz-'),
@@ -178,18 +190,12 @@ function parseV3(m: Map<string, string>, allowLegacy: boolean, unencryptedConten
   const wrapAlgorithm = V3_WRAP_DECODE[code];
   needs(wrapAlgorithm !== undefined, () => new UnsupportedFormatError(`unknown x-amz-w ${code}`));
   checkWrapAlgorithm(wrapAlgorithm, allowLegacy);
-  const hasT = m.has(K.KEY_ENCRYPTION_CONTEXT_V3);
-  const hasM = m.has(K.KEY_MAT_DESC_V3);
-  let materialsDescriptionKey: string;
-  if (wrapAlgorithm === WRAP_ALG_KMS_CONTEXT) {
-    // content-metadata.md#v3-only x-amz-t: "The Encryption Context value MUST be used for wrapping algorithm kms+context or 12."
-    needs(!hasM, () => new UnsupportedFormatError('x-amz-m (material description) is not valid with x-amz-w 12 (kms+context)'));
-    materialsDescriptionKey = K.KEY_ENCRYPTION_CONTEXT_V3;
-  } else {
-    // x-amz-m: "The Material Description MUST be used for wrapping algorithms AES/GCM, RSA-OAEP-SHA1 or 02, 22."
-    needs(!hasT, () => new UnsupportedFormatError(`x-amz-t (KMS encryption context) is not valid with x-amz-w ${code}`));
-    materialsDescriptionKey = K.KEY_MAT_DESC_V3;
-  }
+  // content-metadata.md#v3-only x-amz-t: "The Encryption Context value MUST be used for wrapping algorithm kms+context or 12";
+  // x-amz-m: "The Material Description MUST be used for wrapping algorithms AES/GCM, RSA-OAEP-SHA1 or 02, 22."
+  // The other key is ignored, not refused, as Java (ContentMetadataDecodingStrategy.readFromV3FormatMap reads only the
+  // key of the wrap algorithm) and Go (v4/internal/object_metadata.go GetEncryptionContextOrMatDescV3) do: Go v4 writes
+  // both on every V3 object. It is never used, so it cannot change what is decrypted or verified.
+  const materialsDescriptionKey = wrapAlgorithm === WRAP_ALG_KMS_CONTEXT ? K.KEY_ENCRYPTION_CONTEXT_V3 : K.KEY_MAT_DESC_V3;
   // x-amz-m: "If set the default Material Description value MUST be set to an empty map ({})."
   const materialsDescription = decodeJsonMap(m.get(materialsDescriptionKey) ?? '{}', materialsDescriptionKey);
   return {
@@ -301,7 +307,8 @@ export function mergeInstructionFile(objectMetadata: Readonly<Record<string, str
   }
   for (const [k, v] of Object.entries(instr)) {
     const key = k.toLowerCase();
-    if (key === K.KEY_INSTRUCTION_FILE) {
+    if (key === K.KEY_INSTRUCTION_FILE || (v === '' && S3EC_KEYS.includes(key))) {
+      // Empty values are absent (see normalise).
       continue;
     }
     // metadata-strategy.md#v3-instruction-files: x-amz-c, x-amz-d, x-amz-i MUST NOT be in the instruction file.

@@ -55,6 +55,19 @@ export interface DecryptionRequest {
   readonly expectedContext: EncryptionContext;
 }
 
+/** What {@link Keyring.wrapDataKey} is asked to do: wrap an existing data key (re-wrapping, key rotation). */
+export interface WrapDataKeyRequest extends EncryptionRequest {
+  /** The 32-byte plaintext data key to wrap. The keyring must not keep it or zero it; the caller does. */
+  readonly dataKey: Uint8Array;
+}
+
+/** A wrapped data key and what to store beside it (the {@link EncryptionMaterials} without the plaintext key). */
+export interface WrappedDataKey {
+  readonly encryptedDataKey: Uint8Array;
+  readonly wrapAlgorithm: WrapAlgorithm;
+  readonly materialsDescription: EncryptionContext;
+}
+
 /** Wraps and unwraps data keys. Implementations: {@link KmsKeyring}, {@link RawAesKeyring}. */
 export interface Keyring {
   /** Produce a fresh data key and its wrapped form. Throws typed {@link S3EncryptionError}s. */
@@ -65,4 +78,9 @@ export interface Keyring {
    * `UnsupportedFormatError` (wrap algorithm not handled), `KmsError`, `TamperedCiphertextError`.
    */
   onDecrypt(request: DecryptionRequest): Promise<Uint8Array>;
+  /**
+   * Wrap a given data key (no new key is generated): what re-wrapping an object under a new wrapping key
+   * needs (`rewrapMetadata`, `rewrapObject`). Optional; a keyring without it cannot be a re-wrap target.
+   */
+  wrapDataKey?(request: WrapDataKeyRequest): Promise<WrappedDataKey>;
 }

@@ -34,8 +34,24 @@ export interface KmsDecryptOutput {
   KeyId?: string;
 }
 
+/** Input of KMS Encrypt, the fields this module uses (re-wrapping an existing data key). */
+export interface KmsEncryptInput {
+  KeyId: string;
+  Plaintext: Uint8Array;
+  EncryptionContext?: Record<string, string>;
+  GrantTokens?: string[];
+}
+
+/** Output of KMS Encrypt, the fields this module uses. */
+export interface KmsEncryptOutput {
+  CiphertextBlob?: Uint8Array;
+  KeyId?: string;
+}
+
 /** What {@link KmsKeyring} needs from a KMS client. */
 export interface KmsClientLike {
   generateDataKey(input: KmsGenerateDataKeyInput): Promise<KmsGenerateDataKeyOutput>;
   decrypt(input: KmsDecryptInput): Promise<KmsDecryptOutput>;
+  /** Only needed when the keyring is a re-wrap target (`rewrapObject`). */
+  encrypt?(input: KmsEncryptInput): Promise<KmsEncryptOutput>;
 }

@@ -6,7 +6,9 @@
 import {
   EncryptionContextMismatchError, InvalidArgumentError, KeyNotAllowedError, KmsError, needs, S3EncryptionError, WrongKeyError,
 } from '../errors';
-import { DecryptionRequest, EncryptionContext, EncryptionMaterials, EncryptionRequest, Keyring } from './keyring';
+import {
+  DecryptionRequest, EncryptionContext, EncryptionMaterials, EncryptionRequest, Keyring, WrapDataKeyRequest, WrappedDataKey,
+} from './keyring';
 import { KmsClientLike } from './kms-client';
 import { cekAlgForVersion, DATA_KEY_LENGTH, KMS_CEK_ALG_CONTEXT_KEY, LEGACY_KMS_CMK_ID_KEY, WRAP_ALG_KMS_CONTEXT } from '../format/algorithm-suite';
 import { mapsEqual } from '../format/json-map';
@@ -46,16 +48,7 @@ export class KmsKeyring implements Keyring {
   }
 
   public async onEncrypt(request: EncryptionRequest): Promise<EncryptionMaterials> {
-    for (const k of RESERVED_ENCRYPTION_CONTEXT_KEYS) {
-      // S3EC-FORMAT.md / Java KmsKeyring: a caller-supplied aws:x-amz-cek-alg is reserved and rejected.
-      needs(!Object.prototype.hasOwnProperty.call(request.encryptionContext, k),
-        () => new EncryptionContextMismatchError(`encryption context key ${k} is reserved`));
-    }
-    // The KMS context = caller context + aws:x-amz-cek-alg (AES/GCM/NoPadding for V2, 115 for V3).
-    const encryptionContext: Record<string, string> = {
-      ...request.encryptionContext,
-      [KMS_CEK_ALG_CONTEXT_KEY]: cekAlgForVersion(request.formatVersion),
-    };
+    const encryptionContext = kmsContextFor(request);
     let out;
     try {
       out = await this.client.generateDataKey({
@@ -81,6 +74,33 @@ export class KmsKeyring implements Keyring {
     };
   }
 
+  /**
+   * Wrap an existing data key with KMS Encrypt under this keyring's key and the same context rules as
+   * onEncrypt (re-wrapping; Java ReEncryptInstructionFile does the same with its KMS keyring). Needs a
+   * client with `encrypt`.
+   */
+  public async wrapDataKey(request: WrapDataKeyRequest): Promise<WrappedDataKey> {
+    const encrypt = this.client.encrypt;
+    needs(typeof encrypt === 'function', () => new InvalidArgumentError('KmsKeyring: re-wrapping needs a KMS client with encrypt'));
+    needs(request.dataKey instanceof Uint8Array && request.dataKey.length === DATA_KEY_LENGTH,
+      () => new InvalidArgumentError('KmsKeyring: the data key to wrap must be 32 bytes'));
+    const encryptionContext = kmsContextFor(request);
+    let out;
+    try {
+      out = await encrypt.call(this.client, {
+        KeyId: this.keyId,
+        Plaintext: Uint8Array.from(request.dataKey),
+        EncryptionContext: { ...encryptionContext },
+        ...(this.grantTokens ? { GrantTokens: [...this.grantTokens] } : {}),
+      });
+    } catch (e) {
+      throw new KmsError(`KMS Encrypt failed: ${describe(e)}`, { cause: e });
+    }
+    const blob = out?.CiphertextBlob;
+    needs(blob instanceof Uint8Array && blob.length > 0, () => new KmsError('KMS Encrypt returned no ciphertext blob'));
+    return { encryptedDataKey: Uint8Array.from(blob), wrapAlgorithm: WRAP_ALG_KMS_CONTEXT, materialsDescription: Object.freeze(encryptionContext) };
+  }
+
   public async onDecrypt(request: DecryptionRequest): Promise<Uint8Array> {
     const stored = request.materialsDescription;
     let encryptionContext: Record<string, string>;
@@ -94,7 +114,12 @@ export class KmsKeyring implements Keyring {
       encryptionContext = { ...stored };
     } else if (request.wrapAlgorithm === 'kms' && request.formatVersion !== 'V3') {
       // s3-kms-keyring.md#kmsv1 (legacy, only reached when the cipher enabled legacy decryption):
-      // EncryptionContext = the stored materials description.
+      // EncryptionContext = the stored materials description. The caller's context is compared exactly as in
+      // kms+context: x-amz-wrap-alg is not authenticated, so without this a V2 kms+context object relabelled
+      // `kms` would decrypt under any caller context (a cross-tenant read). KMS still authenticates the stored
+      // map itself (it is the Decrypt context), so stored == caller-context (+ reserved keys) is the check.
+      needs(mapsEqual(callerContextOf(stored), request.expectedContext),
+        () => new EncryptionContextMismatchError('stored encryption context does not match the expected encryption context'));
       encryptionContext = { ...stored };
     } else {
       throw new WrongKeyError(`KmsKeyring cannot unwrap a data key wrapped with ${request.wrapAlgorithm}`);
@@ -124,6 +149,16 @@ export class KmsKeyring implements Keyring {
     }
     return plaintext;
   }
+}
+
+/** The KMS context of a new wrap: caller context + aws:x-amz-cek-alg (AES/GCM/NoPadding for V2, 115 for V3). */
+function kmsContextFor(request: EncryptionRequest): Record<string, string> {
+  for (const k of RESERVED_ENCRYPTION_CONTEXT_KEYS) {
+    // S3EC-FORMAT.md / Java KmsKeyring: a caller-supplied aws:x-amz-cek-alg is reserved and rejected.
+    needs(!Object.prototype.hasOwnProperty.call(request.encryptionContext, k),
+      () => new EncryptionContextMismatchError(`encryption context key ${k} is reserved`));
+  }
+  return { ...request.encryptionContext, [KMS_CEK_ALG_CONTEXT_KEY]: cekAlgForVersion(request.formatVersion) };
 }
 
 function isArn(id: string): boolean {

@@ -14,6 +14,13 @@ import { ObjectMetadata } from '../cipher/types';
 import { encodeJsonMap } from '../format/json-map';
 import { KEY_INSTRUCTION_FILE } from '../format/metadata-keys';
 
+/**
+ * Largest instruction file read, in bytes. One holds a wrapped key (a KMS blob is at most 6 KiB as base64 8 KiB),
+ * an IV, a few algorithm names and a material description or encryption context: a few hundred bytes in practice.
+ * Anything larger is refused (MetadataTooLargeError) without being read whole.
+ */
+export const MAX_INSTRUCTION_FILE_BYTES = 64 * 1024;
+
 /** The default (and, on writes, only) instruction file suffix. */
 export const INSTRUCTION_FILE_SUFFIX = '.instruction';
 

@@ -4,9 +4,9 @@
  * (key + `.instruction`), per content-metadata.md#determining-s3ec-object-status.
  */
 import { ObjectMetadata } from '../cipher/types';
-import { UnsupportedFormatError } from '../errors';
-import { instructionFileKey } from './instruction-file';
-import { readResponseBody } from './response-body';
+import { MetadataTooLargeError, UnsupportedFormatError } from '../errors';
+import { instructionFileKey, MAX_INSTRUCTION_FILE_BYTES } from './instruction-file';
+import { discardResponseBody, readBoundedResponseBody } from './response-body';
 import { S3ClientLike } from './s3-client';
 import { mergeInstructionFile, requiresInstructionFile } from '../format/content-metadata';
 
@@ -25,7 +25,13 @@ export async function resolveObjectMetadata(options: ResolveObjectMetadataOption
   let body: Buffer;
   try {
     const out = await client.getObject({ Bucket: bucket, Key: instructionFileKey(key) });
-    body = await readResponseBody(out.Body);
+    if (out.ContentLength !== undefined && out.ContentLength > MAX_INSTRUCTION_FILE_BYTES) {
+      // Refused before a byte of the body is read.
+      discardResponseBody(out.Body);
+      throw new MetadataTooLargeError(
+        `instruction file ${instructionFileKey(key)} is ${out.ContentLength} bytes; at most ${MAX_INSTRUCTION_FILE_BYTES} are accepted`);
+    }
+    body = await readBoundedResponseBody(out.Body, MAX_INSTRUCTION_FILE_BYTES, `instruction file ${instructionFileKey(key)}`);
   } catch (e) {
     if (isNotFound(e)) {
       throw new UnsupportedFormatError(

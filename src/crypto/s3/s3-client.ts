@@ -66,6 +66,14 @@ export interface S3HeadObjectInput extends SseCustomerFields {
 export interface S3HeadObjectOutput {
   Metadata?: Record<string, string>;
   ContentLength?: number;
+  ETag?: string;
+  VersionId?: string;
+  ContentType?: string;
+  ContentEncoding?: string;
+  ContentDisposition?: string;
+  ContentLanguage?: string;
+  CacheControl?: string;
+  StorageClass?: string;
   ServerSideEncryption?: string;
   SSEKMSKeyId?: string;
   BucketKeyEnabled?: boolean;
@@ -78,6 +86,42 @@ export interface S3CreateMultipartUploadInput extends SseCustomerFields {
   Key: string;
   ContentType?: string;
   Metadata?: Record<string, string>;
+  /** The fields below: a multipart copy restating the source's headers (rewrapObject). */
+  ContentEncoding?: string;
+  ContentDisposition?: string;
+  ContentLanguage?: string;
+  CacheControl?: string;
+  StorageClass?: S3StorageClass;
+  ServerSideEncryption?: S3ServerSideEncryption;
+  SSEKMSKeyId?: string;
+  BucketKeyEnabled?: boolean;
+  /** URL-encoded `key=value&...` tags of the new object. */
+  Tagging?: string;
+}
+
+export interface S3UploadPartCopyInput {
+  Bucket: string;
+  Key: string;
+  UploadId: string;
+  PartNumber: number;
+  /** `bucket/key` with the key URL-encoded. */
+  CopySource: string;
+  /** `bytes=first-last`, inclusive. */
+  CopySourceRange?: string;
+  CopySourceIfMatch?: string;
+}
+
+export interface S3UploadPartCopyOutput {
+  CopyPartResult?: { ETag?: string };
+}
+
+export interface S3GetObjectTaggingInput {
+  Bucket: string;
+  Key: string;
+}
+
+export interface S3GetObjectTaggingOutput {
+  TagSet?: Array<{ Key?: string; Value?: string }>;
 }
 
 export interface S3CreateMultipartUploadOutput {
@@ -120,12 +164,33 @@ export interface S3AbortMultipartUploadInput {
   UploadId: string;
 }
 
+/** Server-side encryption a copy can restate. */
+export type S3ServerSideEncryption = 'AES256' | 'aws:kms' | 'aws:kms:dsse';
+/** Storage classes a copy can restate (the ones an object can be written in directly). */
+export type S3StorageClass = 'STANDARD' | 'REDUCED_REDUNDANCY' | 'STANDARD_IA' | 'ONEZONE_IA' | 'INTELLIGENT_TIERING'
+| 'GLACIER' | 'DEEP_ARCHIVE' | 'GLACIER_IR';
+
 export interface S3CopyObjectInput extends SseCustomerFields, SseCopySourceCustomerFields {
   Bucket: string;
   Key: string;
   /** `bucket/key` with the key URL-encoded. */
   CopySource: string;
   MetadataDirective?: 'COPY' | 'REPLACE';
+  /** The new user metadata, with `MetadataDirective: 'REPLACE'`. */
+  Metadata?: Record<string, string>;
+  /** Copy only if the source still has this ETag (no re-wrap of an object replaced meanwhile). */
+  CopySourceIfMatch?: string;
+  /** Tags are copied unless this says otherwise (S3's default is COPY). */
+  TaggingDirective?: 'COPY' | 'REPLACE';
+  ContentType?: string;
+  ContentEncoding?: string;
+  ContentDisposition?: string;
+  ContentLanguage?: string;
+  CacheControl?: string;
+  StorageClass?: S3StorageClass;
+  ServerSideEncryption?: S3ServerSideEncryption;
+  SSEKMSKeyId?: string;
+  BucketKeyEnabled?: boolean;
 }
 
 export interface S3CopyObjectOutput {
@@ -143,4 +208,8 @@ export interface S3ClientLike {
   completeMultipartUpload(input: S3CompleteMultipartUploadInput): Promise<S3CompleteMultipartUploadOutput>;
   abortMultipartUpload(input: S3AbortMultipartUploadInput): Promise<unknown>;
   copyObject(input: S3CopyObjectInput): Promise<S3CopyObjectOutput>;
+  /** Only for a multipart copy (rewrapObject of objects over 5 GiB). */
+  uploadPartCopy?(input: S3UploadPartCopyInput): Promise<S3UploadPartCopyOutput>;
+  /** Only for a multipart copy (its tags are restated on the new upload). */
+  getObjectTagging?(input: S3GetObjectTaggingInput): Promise<S3GetObjectTaggingOutput>;
 }

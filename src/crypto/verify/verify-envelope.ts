@@ -25,7 +25,12 @@ export interface EnvelopePolicy {
    * pin the key at decrypt time with KmsKeyring instead. @default no key check
    */
   readonly allowedKmsKeyIds?: readonly string[];
-  /** Entries that must be present (with these values) in the stored KMS encryption context / material description. @default none */
+  /**
+   * Entries that must be present (with these values) in the stored KMS encryption context. Only a KMS
+   * context is authenticated (KMS refuses to unwrap under any other context); the material description of a
+   * raw-AES object is not (anyone who can write the metadata can change it), so for such an object this
+   * always adds ENCRYPTION_CONTEXT_UNAUTHENTICATED, whatever the description says. @default none
+   */
   readonly requiredEncryptionContext?: Readonly<Record<string, string>>;
 }
 
@@ -40,6 +45,12 @@ export interface EnvelopeVerification {
   readonly findings: EnvelopeFinding[];
   /** The parsed metadata, when it could be parsed. */
   readonly metadata?: ContentMetadata;
+  /**
+   * Whether the stored context is authenticated by the format: true for KMS-wrapped objects (the context is
+   * the KMS encryption context), false for raw-AES (and other non-KMS) objects, whose material description is
+   * a label anyone able to write the metadata can change. Absent when the metadata could not be parsed.
+   */
+  readonly contextAuthenticated?: boolean;
 }
 
 export function verifyEnvelope(metadata: Readonly<Record<string, string | undefined>>, policy: EnvelopePolicy = {}): EnvelopeVerification {
@@ -87,12 +98,19 @@ export function verifyEnvelope(metadata: Readonly<Record<string, string | undefi
     }
   }
   const context = isKms ? callerContextOf(stored) : stored;
-  for (const [k, v] of Object.entries(policy.requiredEncryptionContext ?? {})) {
+  const required = Object.entries(policy.requiredEncryptionContext ?? {});
+  if (!isKms && required.length > 0) {
+    // Java materials/RawKeyring.java: an encryption context "provides no security benefit" for raw keyrings;
+    // the wrap AAD is only the algorithm id (S3EC-FORMAT.md), so the description proves nothing.
+    add('ENCRYPTION_CONTEXT_UNAUTHENTICATED',
+      `the data key is wrapped with ${parsed.wrapAlgorithm}: its material description is not authenticated and cannot prove a required context`);
+  }
+  for (const [k, v] of required) {
     if (!Object.prototype.hasOwnProperty.call(context, k)) {
       add('ENCRYPTION_CONTEXT_MISSING', `required encryption context key ${k} is missing`);
     } else if (context[k] !== v) {
       add('ENCRYPTION_CONTEXT_MISMATCH', `encryption context key ${k} has a different value`);
     }
   }
-  return { ok: findings.length === 0, findings, metadata: parsed };
+  return { ok: findings.length === 0, findings, metadata: parsed, contextAuthenticated: isKms };
 }
