@@ -99,6 +99,8 @@ project.addPackageIgnore('/BENCHMARKS.md');
 // `npx cdk synth` (the README's first command) writes the example app's output here.
 project.addPackageIgnore('/cdk.out/');
 project.addPackageIgnore('/rosetta/');
+// jsii-rosetta's translation tablet: written by `verify`, of no use to npm users.
+project.addPackageIgnore('/.jsii.tabl.json');
 
 // The runtime crypto module is a subpath export outside the jsii surface.
 project.package.addField('exports', {

@@ -5,9 +5,8 @@
  */
 import { createCipheriv, hkdfSync } from 'node:crypto';
 import { FakeKms, detBytes, queuedRandom } from './envelope-helpers';
-import {
-  deriveCommitment, deriveContentKey, EnvelopeCipher, KmsKeyring, RawAesKeyring, TamperedCiphertextError,
-} from '../../src/crypto';
+import { EnvelopeCipher, KmsKeyring, RawAesKeyring, TamperedCiphertextError } from '../../src/crypto';
+import { deriveCommitment, deriveContentKey } from '../../src/crypto/format/key-derivation';
 
 const seq = (start: number, n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (start + i) % 256));
 const DATA_KEY = seq(0x00, 32);

@@ -2,11 +2,10 @@
  * Format layer: version detection, strict parsing, mixed-version and legacy rejection,
  * JSON maps, instruction-file split/merge.
  */
-import {
-  decodeJsonMap, detectFormatVersion, encodeJsonMap, mergeInstructionFile, MetadataTooLargeError, parseContentMetadata, requiresInstructionFile,
-  splitForInstructionFile, UnsupportedFormatError, writeContentMetadata,
-} from '../../src/crypto';
+import { MetadataTooLargeError, UnsupportedFormatError } from '../../src/crypto';
 import { MAX_BASE64_FIELD_CHARS } from '../../src/crypto/format/base64';
+import { detectFormatVersion, mergeInstructionFile, parseContentMetadata, requiresInstructionFile, splitForInstructionFile, writeContentMetadata } from '../../src/crypto/format/content-metadata';
+import { decodeJsonMap, encodeJsonMap } from '../../src/crypto/format/json-map';
 
 const b64 = (n: number, fill = 1) => Buffer.alloc(n, fill).toString('base64');
 const V2 = {

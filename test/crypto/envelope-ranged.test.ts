@@ -4,9 +4,9 @@
 import { createDecipheriv, randomBytes } from 'node:crypto';
 import * as fc from 'fast-check';
 import { queuedRandom } from './envelope-helpers';
-import {
-  counterBlockAt, decryptRange, deriveContentKey, EnvelopeCipher, InvalidArgumentError, RawAesKeyring, widenRange,
-} from '../../src/crypto';
+import { EnvelopeCipher, InvalidArgumentError, RawAesKeyring } from '../../src/crypto';
+import { counterBlockAt, decryptRange, widenRange } from '../../src/crypto/cipher/ranged';
+import { deriveContentKey } from '../../src/crypto/format/key-derivation';
 
 const seq = (start: number, n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (start + i) % 256));
 const DATA_KEY = seq(0, 32);

@@ -11,10 +11,9 @@ import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import * as fc from 'fast-check';
 import { collect } from './envelope-helpers';
-import {
-  decodeRfc2047, EncryptionContextMismatchError, EnvelopeCipher, KmsKeyring, mergeInstructionFile, RawAesKeyring, UnsupportedFormatError,
-  verifyEnvelope, WrongKeyError,
-} from '../../src/crypto';
+import { EncryptionContextMismatchError, EnvelopeCipher, KmsKeyring, RawAesKeyring, UnsupportedFormatError, verifyEnvelope, WrongKeyError } from '../../src/crypto';
+import { mergeInstructionFile } from '../../src/crypto/format/content-metadata';
+import { decodeRfc2047 } from '../../src/crypto/format/json-map';
 import { KmsServer, startKmsServer } from '../fixtures/kms-server';
 
 let kms: KmsServer;
