@@ -2,6 +2,7 @@ import { CfnElement, CfnResource, NestedStack, PolicyValidationPluginReport, Pol
 import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { runRule } from './engine/evaluate';
+import { resolvedStackTemplate } from '../private/resolved-template';
 import { EnginePolicy, S3EncryptionPolicy, toEnginePolicy } from './engine/policy';
 import { JUDGED_TYPES } from './engine/resource-types';
 import { PACK_NAME, RuleStatus, ruleId } from './engine/rule';
@@ -144,28 +145,7 @@ export class S3EncryptionChecks extends NagPack {
   private indexOf(stack: Stack) {
     let entry = this.indexes.get(stack);
     if (entry === undefined) {
-      const template: Record<string, Record<string, unknown>> = { Resources: {}, Parameters: {} };
-      const logicalIds = new Map<CfnElement, string>();
-      for (const c of stack.node.findAll()) {
-        if (!CfnElement.isCfnElement(c) || Stack.of(c) !== stack) continue;
-        let logicalId: string;
-        try {
-          logicalId = stack.resolve(c.logicalId);
-        } catch {
-          continue;
-        }
-        logicalIds.set(c, logicalId);
-        try {
-          const fragment = stack.resolve(c._toCloudFormation()) as Record<string, Record<string, unknown>>;
-          for (const [section, entries] of Object.entries(fragment ?? {})) {
-            template[section] = { ...(template[section] ?? {}), ...entries };
-          }
-        } catch (e) {
-          if (CfnResource.isCfnResource(c)) {
-            template.Resources[logicalId] = { Type: c.cfnResourceType, unresolvable: `the properties of ${c.node.path} (${(e as Error).message.split('\n')[0]})` };
-          }
-        }
-      }
+      const { template, logicalIds } = resolvedStackTemplate(stack);
       entry = { index: new TemplateIndex(template, this.policy), logicalIds };
       this.indexes.set(stack, entry);
     }
