@@ -126,6 +126,17 @@ test('there are CommonJS and ES module examples, each with an expected output', 
   expect(exampleFiles).toEqual(Object.keys(EXPECTED_OUTPUT).sort());
 });
 
+test('in the scratch project the package resolves to the unpacked tarball, the AWS SDK resolves, aws-cdk-lib does not', () => {
+  const probe = `console.log(JSON.stringify(['cdk-secure-bucket/crypto', '@aws-sdk/client-s3', '@aws-sdk/client-kms', 'aws-cdk-lib', 'constructs']
+    .map((m) => { try { return require.resolve(m); } catch { return null; } })));`;
+  const out = execFileSync(process.execPath, ['-e', probe], { cwd: scratch, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', NODE_PATH: '' } });
+  const [crypto, s3Sdk, kmsSdk, cdk, constructs] = JSON.parse(out);
+  expect(crypto).toBe(path.join(scratch, 'node_modules', 'cdk-secure-bucket', 'lib', 'crypto', 'index.js'));
+  expect(s3Sdk).toEqual(expect.any(String));
+  expect(kmsSdk).toEqual(expect.any(String));
+  expect({ cdk, constructs }).toEqual({ cdk: null, constructs: null });
+});
+
 test.each(exampleFiles)('%s runs against s3rver and the loopback KMS from the packed package', async (file) => {
   kms.reset();
   const run = await runExample(file);
