@@ -9,10 +9,9 @@ import { EnvelopeCipher, KmsKeyring, putEncryptedObject, verifyEnvelope, verifyO
 const bucket = process.env.BUCKET;
 const keyId = process.env.KMS_KEY_ID;
 if (!bucket || !keyId) throw new Error('set BUCKET and KMS_KEY_ID');
-// How the bucket encrypts at rest: SSE_S3 (every bucket's default), SSE_KMS or DSSE_KMS (optionally with the key ARN).
-const sse = process.env.SSE_MODE === 'SSE_KMS' || process.env.SSE_MODE === 'DSSE_KMS'
-  ? { mode: process.env.SSE_MODE, ...(process.env.SSE_KMS_KEY_ARN ? { keyArn: process.env.SSE_KMS_KEY_ARN } : {}) }
-  : { mode: 'SSE_S3' };
+// How the bucket encrypts at rest: SSE_S3 (every bucket's default) or SSE_KMS (under SSE_KMS_KEY_ARN, if set).
+const sseMode = process.env.SSE_MODE === 'SSE_KMS' ? 'SSE_KMS' : 'SSE_S3';
+const sseKeyArn = process.env.SSE_KMS_KEY_ARN || undefined;
 const s3 = new S3({});
 const keyring = new KmsKeyring({ client: new KMS({}), keyId });
 
@@ -29,11 +28,11 @@ const listed = await s3.listObjectsV2({ Bucket: bucket, Prefix: prefix });
 for (const { Key } of listed.Contents ?? []) {
   const head = await s3.headObject({ Bucket: bucket, Key });
   const envelope = verifyEnvelope(head.Metadata ?? {}, { allowedFormatVersions: ['V3'], requiredEncryptionContext: { tenant: 'acme' } });
-  const atRest = verifyObjectEncryption(head, sse);
+  const atRest = verifyObjectEncryption(head, sseMode === 'SSE_KMS' ? { mode: 'SSE_KMS', keyArn: sseKeyArn } : { mode: 'SSE_S3' });
   report[Key] = [...envelope.findings, ...atRest.findings].map((f) => f.code);
   console.log(`${Key}: ${report[Key].length === 0 ? 'ok' : report[Key].join(', ')}`);
 }
 
 if (report[`${prefix}v3.json`]?.length !== 0) throw new Error('the V3 object should pass the audit');
 if (!report[`${prefix}v2.json`]?.includes('FORMAT_VERSION_NOT_ALLOWED')) throw new Error('the V2 object should be flagged');
-console.log(`verification: ${Object.keys(report).length} objects audited against V3 + tenant context + ${sse.mode}; the V2 object was flagged`);
+console.log(`verification: ${Object.keys(report).length} objects audited against V3 + tenant context + ${sseMode}; the V2 object was flagged`);

@@ -15,7 +15,7 @@
  * bucket's default SSE-S3, and SSE-C (key MD5 remembered per object, a wrong
  * or missing key refused, the algorithm and MD5 echoed, rotation by copy).
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
 import * as os from 'node:os';
@@ -198,6 +198,22 @@ describe('the examples are plain JavaScript for their module system', () => {
     }
     expect(output).toBe('');
   }, 60_000);
+
+  test('TypeScript (checkJs) finds no misuse of the package or the AWS SDK: option names, argument and result types', () => {
+    // Against the packed .d.ts, as an editor checks a user's script; a misspelt option would run silently.
+    fs.writeFileSync(path.join(scratch, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: {
+        allowJs: true, checkJs: true, noEmit: true, strict: false, noImplicitAny: false, skipLibCheck: true,
+        module: 'nodenext', moduleResolution: 'nodenext', target: 'ES2022',
+        typeRoots: [path.join(ROOT, 'node_modules', '@types')], types: ['node'],
+      },
+      files: exampleFiles,
+    }));
+    const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const run = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: scratch, encoding: 'utf8' });
+    expect(`${run.stdout}${run.stderr}`.split('\n').filter((l) => /error TS/.test(l))).toEqual([]);
+    expect(run.status).toBe(0);
+  }, 120_000);
 
   test.each(exampleFiles.filter((f) => f.endsWith('.cjs')))('%s uses require only (no import statement, no import())', (file) => {
     const source = fs.readFileSync(path.join(EXAMPLES, file), 'utf8');
