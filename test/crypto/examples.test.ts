@@ -203,9 +203,16 @@ describe('the examples are plain JavaScript for their module system', () => {
     // Against the packed .d.ts, as an editor checks a user's script; a misspelt option would run silently.
     fs.writeFileSync(path.join(scratch, 'tsconfig.json'), JSON.stringify({
       compilerOptions: {
-        allowJs: true, checkJs: true, noEmit: true, strict: false, noImplicitAny: false, skipLibCheck: true,
-        module: 'nodenext', moduleResolution: 'nodenext', target: 'ES2022',
-        typeRoots: [path.join(ROOT, 'node_modules', '@types')], types: ['node'],
+        allowJs: true,
+        checkJs: true,
+        noEmit: true,
+        strict: false,
+        skipLibCheck: true,
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'ES2022',
+        typeRoots: [path.join(ROOT, 'node_modules', '@types')],
+        types: ['node'],
       },
       files: exampleFiles,
     }));
