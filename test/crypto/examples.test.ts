@@ -2,7 +2,8 @@
  * The crypto examples (`examples/crypto/*.cjs`, `*.mjs`) run as a user runs
  * them: plain `node` scripts in a scratch project where `cdk-secure-bucket/crypto`
  * is the packed package (`npm pack`, unpacked), against s3rver and the loopback
- * KMS, configured only through the AWS SDK's standard environment variables.
+ * KMS, configured through environment variables only (BUCKET, KMS_KEY_ID and the
+ * AWS SDK's standard ones).
  * Every code block of `docs/crypto.md` is one of these files, verbatim, so the
  * guide cannot drift from code that runs.
  *
