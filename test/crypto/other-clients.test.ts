@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import * as fc from 'fast-check';
 import { collect } from './envelope-helpers';
 import { EncryptionContextMismatchError, EnvelopeCipher, KmsKeyring, RawAesKeyring, UnsupportedFormatError, verifyEnvelope, WrongKeyError } from '../../src/crypto';
-import { mergeInstructionFile } from '../../src/crypto/format/content-metadata';
+import { mergeInstructionFile, splitForInstructionFile } from '../../src/crypto/format/content-metadata';
 import { decodeRfc2047 } from '../../src/crypto/format/json-map';
 import { KmsServer, startKmsServer } from '../fixtures/kms-server';
 
@@ -185,5 +185,70 @@ describe('objects built by hand in the shape Java and Go write (no code of this 
     expect(verifyEnvelope(metadata)).toMatchObject({ ok: true, contextAuthenticated: false });
     const wrongSize = new EnvelopeCipher({ keyring: new RawAesKeyring({ wrappingKey: Buffer.concat([wrappingKey, Buffer.alloc(8)]) }) });
     await expect(wrongSize.decrypt(obj.ciphertext, metadata)).rejects.toBeInstanceOf(WrongKeyError);
+  });
+});
+
+/**
+ * Python and .NET write the same keys as Java, but serialise the JSON fields their own way:
+ * - Python (aws/amazon-s3-encryption-client-python src/s3_encryption/metadata.py, ObjectMetadata.to_dict) uses
+ *   `json.dumps` defaults: `", "` and `": "` separators, and every non-ASCII character as a `\uXXXX` escape
+ *   (ensure_ascii), for x-amz-matdesc, x-amz-m and x-amz-t.
+ * - .NET (aws/amazon-s3-encryption-client-dotnet src/Util/JsonUtils.cs, src/EncryptionUtilsV2.cs) writes the
+ *   instruction file with System.Text.Json's Utf8JsonWriter, whose default encoder escapes non-ASCII and
+ *   HTML-sensitive characters (`+` as `\u002B`, `<`, `>`, `&`, `'`), so base64 values and the nested
+ *   x-amz-matdesc JSON arrive escaped; the instruction file is `<key>.instruction`.
+ * The bytes are this module's; only the metadata is re-serialised in each client's style.
+ */
+describe('objects in the JSON style Python and .NET write', () => {
+  /** `json.dumps(map)` as Python writes it: spaced separators, non-ASCII as \uXXXX (surrogate pairs above the BMP). */
+  const pythonJson = (map: Record<string, string>) => `{${Object.entries(map)
+    .map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(', ')}}`
+    .replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  /** System.Text.Json's default escaping: non-ASCII and `+ < > & '` as \uXXXX (upper-case hex), compact. */
+  const dotnetEscape = (json: string) => json.replace(/[\u0080-\uffff+<>&']/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
+  const CONTEXT = { tenant: 'Zoë', region: 'Москва', emoji: '🔐' };
+
+  test('Python V2 KMS: x-amz-matdesc with spaced separators and \\u escapes', async () => {
+    const { ciphertext, metadata } = await v2.encrypt(PLAINTEXT, { context: CONTEXT });
+    const stored = JSON.parse(metadata['x-amz-matdesc']);
+    const python = { ...metadata, 'x-amz-matdesc': pythonJson(stored) };
+    expect(python['x-amz-matdesc']).toMatch(/": "/);
+    expect(python['x-amz-matdesc']).toMatch(/\\u00eb/);
+    await expect(decryptBoth(v2, ciphertext, python, CONTEXT)).resolves.toEqual(PLAINTEXT);
+    await expect(v2.decrypt(ciphertext, python, { context: { ...CONTEXT, tenant: 'Zoe' } })).rejects.toBeInstanceOf(EncryptionContextMismatchError);
+  });
+
+  test('Python V3 KMS: x-amz-t with spaced separators and \\u escapes (surrogate pairs too)', async () => {
+    const { ciphertext, metadata } = await v3.encrypt(PLAINTEXT, { context: CONTEXT });
+    const python = { ...metadata, 'x-amz-t': pythonJson(JSON.parse(metadata['x-amz-t'])) };
+    expect(python['x-amz-t']).toMatch(/\\ud83d\\udd10/);
+    await expect(decryptBoth(v3, ciphertext, python, CONTEXT)).resolves.toEqual(PLAINTEXT);
+    expect(verifyEnvelope(python, { requiredEncryptionContext: CONTEXT }).ok).toBe(true);
+  });
+
+  test('Python V3 raw AES: x-amz-m in json.dumps style', async () => {
+    const wrappingKey = randomBytes(32);
+    const cipher = new EnvelopeCipher({ keyring: new RawAesKeyring({ wrappingKey, materialDescription: { owner: 'Zoë' } }) });
+    const { ciphertext, metadata } = await cipher.encrypt(PLAINTEXT);
+    const python = { ...metadata, 'x-amz-m': pythonJson(JSON.parse(metadata['x-amz-m'])) };
+    await expect(decryptBoth(cipher, ciphertext, python)).resolves.toEqual(PLAINTEXT);
+  });
+
+  test.each(['V2', 'V3'] as const)('.NET %s instruction file: System.Text.Json escapes in base64 and nested JSON', async (version) => {
+    const cipher = version === 'V2' ? v2 : v3;
+    // Retry until a base64 field holds a '+', so the escape is exercised (about one try in two).
+    let sample: { ciphertext: Buffer; metadata: Record<string, string> } | undefined;
+    for (let i = 0; i < 64 && !sample; i++) {
+      const out = await cipher.encrypt(PLAINTEXT, { context: CONTEXT });
+      if (Object.values(out.metadata).some((v) => v.includes('+'))) sample = out;
+    }
+    expect(sample).toBeDefined();
+    const { ciphertext, metadata } = sample!;
+    const { objectMetadata, instructionFile } = splitForInstructionFile(metadata);
+    const body = dotnetEscape(JSON.stringify(instructionFile));
+    expect(body).toMatch(/\\u002B/);
+    const merged = mergeInstructionFile(objectMetadata, body);
+    expect(merged).toEqual(metadata);
+    await expect(decryptBoth(cipher, ciphertext, merged, CONTEXT)).resolves.toEqual(PLAINTEXT);
   });
 });
