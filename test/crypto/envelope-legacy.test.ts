@@ -6,7 +6,7 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { FakeKms } from './envelope-helpers';
 import {
-  EncryptionContextMismatchError, EnvelopeCipher, KmsKeyring, RawAesKeyring, TamperedCiphertextError, UnsupportedFormatError,
+  EncryptionContextMismatchError, EnvelopeCipher, InvalidArgumentError, KmsKeyring, RawAesKeyring, TamperedCiphertextError, UnsupportedFormatError,
 } from '../../src/crypto';
 import { KmsServer, startKmsServer } from '../fixtures/kms-server';
 
@@ -138,4 +138,13 @@ describe('legacy "kms" wrap-alg compares the caller context exactly as kms+conte
     await expect(reader.decrypt(ciphertext, metadata)).rejects.toBeInstanceOf(EncryptionContextMismatchError);
     await expect(reader.decrypt(ciphertext, metadata, { context: { tenant: 'a' } })).resolves.toEqual(PLAINTEXT);
   });
+});
+
+test('V1 AES/CBC refuses inPlace with an InvalidArgumentError and leaves the buffer as it was', async () => {
+  const { ciphertext, metadata } = v1AesWrapObject();
+  const before = Buffer.from(ciphertext);
+  const cipher = new EnvelopeCipher({ keyring: new RawAesKeyring({ wrappingKey: WRAPPING_KEY }), allowLegacyV1Decrypt: true });
+  await expect(cipher.decrypt(ciphertext, metadata, { inPlace: true })).rejects.toThrow(/inPlace decryption is not available for legacy AES-CBC/);
+  await expect(cipher.decrypt(ciphertext, metadata, { inPlace: true })).rejects.toBeInstanceOf(InvalidArgumentError);
+  expect(ciphertext.equals(before)).toBe(true);
 });

@@ -22,7 +22,7 @@ const VALUES = [
 
 /** Types (interfaces and aliases) of the options, results and structural clients. */
 const TYPES = [
-  'AnyFormatVersion', 'ByteRange', 'CachingKeyringProps', 'CachingKeyringStats', 'DecryptOptions', 'DecryptRangeOptions',
+  'AnyFormatVersion', 'ByteRange', 'CachingKeyringProps', 'CachingKeyringStats', 'DecryptBufferOptions', 'DecryptOptions', 'DecryptRangeOptions',
   'DecryptStreamOptions', 'DecryptionRequest', 'EncryptOptions', 'EncryptResult', 'EncryptStreamOptions', 'EncryptStreamResult',
   'EncryptionContext', 'EncryptionMaterials', 'EncryptionRequest', 'EnvelopeCipherOptions', 'EnvelopeFinding', 'EnvelopePolicy',
   'EnvelopeVerification', 'FormatVersion', 'GetDecryptedObjectOptions', 'GetDecryptedObjectStreamOptions', 'GetObjectRangeOptions',

@@ -15,7 +15,7 @@ import { ContentParams, gcmDecryptor, gcmEncryptor, GCM_MAX_PLAINTEXT_BYTES } fr
 import { GcmEncryptTransform, GcmUnauthenticatedDecryptTransform, LegacyCbcDecryptTransform } from './gcm-streams';
 import { decryptRange as decryptRangePure } from './ranged';
 import {
-  DecryptOptions, DecryptRangeOptions, DecryptStreamOptions, EncryptOptions, EncryptResult, EncryptStreamOptions,
+  DecryptBufferOptions, DecryptRangeOptions, DecryptStreamOptions, EncryptOptions, EncryptResult, EncryptStreamOptions,
   EncryptStreamResult, EnvelopeCipherOptions, ObjectMetadata, RandomBytesFn,
 } from './types';
 import {
@@ -108,10 +108,15 @@ export class EnvelopeCipher {
     return { stream: transform, metadata: prepared.metadata };
   }
 
-  /** Decrypt a whole object; throws a typed S3EncryptionError and returns no plaintext on any failure. */
-  public async decrypt(ciphertext: Uint8Array, metadata: ObjectMetadata, options: DecryptOptions = {}): Promise<Buffer> {
+  /**
+   * Decrypt a whole object; throws a typed S3EncryptionError and returns no plaintext on any failure.
+   * With `inPlace: true` the plaintext is written over `ciphertext` (see `DecryptBufferOptions`).
+   */
+  public async decrypt(ciphertext: Uint8Array, metadata: ObjectMetadata, options: DecryptBufferOptions = {}): Promise<Buffer> {
     needs(ciphertext instanceof Uint8Array, () => new InvalidArgumentError('ciphertext must be a Uint8Array'));
     const parsed = this.parse(metadata);
+    needs(!(options.inPlace && parsed.contentAlgorithm === CEK_ALG_AES_CBC),
+      () => new InvalidArgumentError('inPlace decryption is not available for legacy AES-CBC objects (their plaintext is shorter than the ciphertext); decrypt without inPlace'));
     if (parsed.contentAlgorithm !== CEK_ALG_AES_CBC) {
       // A GCM body is at least the 16-byte tag.
       needs(ciphertext.length >= GCM_TAG_LENGTH, () => new TruncatedCiphertextError('ciphertext is shorter than the 16-byte GCM tag'));
@@ -122,14 +127,16 @@ export class EnvelopeCipher {
       if (params.legacyCbc) {
         return decryptLegacyCbc(params, ciphertext);
       }
-      const body = ciphertext.subarray(0, ciphertext.length - GCM_TAG_LENGTH);
+      const bodyLength = ciphertext.length - GCM_TAG_LENGTH;
+      const body = ciphertext.subarray(0, bodyLength);
       const decipher = gcmDecryptor(params);
-      decipher.setAuthTag(ciphertext.subarray(ciphertext.length - GCM_TAG_LENGTH));
-      const plaintext = decipher.update(body);
+      decipher.setAuthTag(ciphertext.subarray(bodyLength));
+      const plaintext = options.inPlace ? decryptInto(decipher, body) : decipher.update(body);
       try {
         decipher.final();
       } catch {
-        plaintext.fill(0);
+        // In place, the whole buffer handed over is zeroed (plaintext and tag alike).
+        (options.inPlace ? Buffer.from(ciphertext.buffer, ciphertext.byteOffset, ciphertext.length) : plaintext).fill(0);
         throw new TamperedCiphertextError('content tag mismatch: object tampered with or wrong key');
       }
       return plaintext;
@@ -307,4 +314,22 @@ function decryptLegacyCbc(params: ContentParams, ciphertext: Uint8Array): Buffer
   } catch {
     throw new TamperedCiphertextError('legacy AES/CBC decryption failed (bad padding: wrong key or modified object)');
   }
+}
+
+/** Slices of this size keep each `update` output in cache and the extra memory bounded. */
+const IN_PLACE_SLICE = 64 * 1024;
+
+/**
+ * GCM is a stream cipher, so slice i of the plaintext has the length and offset of slice i of the
+ * body: each decrypted slice is copied back over the ciphertext it came from, and the result is a
+ * view of the caller's memory. node:crypto has no `updateInto`, so one slice-sized buffer per
+ * `update` is the only allocation.
+ */
+function decryptInto(decipher: ReturnType<typeof gcmDecryptor>, body: Uint8Array): Buffer {
+  const view = Buffer.from(body.buffer, body.byteOffset, body.length);
+  for (let offset = 0; offset < body.length; offset += IN_PLACE_SLICE) {
+    const end = Math.min(offset + IN_PLACE_SLICE, body.length);
+    decipher.update(view.subarray(offset, end)).copy(view, offset);
+  }
+  return view;
 }

@@ -53,6 +53,19 @@ export interface DecryptOptions {
   readonly context?: EncryptionContext;
 }
 
+/** Options of the whole-buffer `EnvelopeCipher.decrypt`. */
+export interface DecryptBufferOptions extends DecryptOptions {
+  /**
+   * Decrypt into the ciphertext buffer itself: the caller hands the buffer over, the plaintext is written
+   * over it, and the result is a view of the same memory (`result.buffer === ciphertext.buffer`), so no
+   * second object-sized buffer is allocated. The buffer's contents are consumed either way: on any
+   * authentication failure every byte written is zeroed before the typed error is thrown, so no
+   * unauthenticated plaintext stays in it. Not for legacy AES-CBC objects (InvalidArgumentError).
+   * @default false: the ciphertext is left as it is and the plaintext is a new buffer
+   */
+  readonly inPlace?: boolean;
+}
+
 export interface DecryptStreamOptions extends DecryptOptions {
   /**
    * Emit plaintext as it is decrypted, before the tag is verified; the stream errors at the

@@ -6,6 +6,7 @@ import { getEncryptedObject } from './get-encrypted-object';
 import { readResponseBody } from './response-body';
 import { S3ClientLike } from './s3-client';
 import type { EnvelopeCipher } from '../cipher/envelope-cipher';
+import { detectFormatVersion } from '../format/content-metadata';
 import { EncryptionContext } from '../keyring/keyring';
 
 export interface GetDecryptedObjectOptions {
@@ -23,5 +24,15 @@ export async function getDecryptedObject(options: GetDecryptedObjectOptions): Pr
   const { client, cipher, bucket, key, context } = options;
   const { body, metadata } = await getEncryptedObject('getDecryptedObject', client, bucket, key);
   const ciphertext = await readResponseBody(body);
-  return cipher.decrypt(ciphertext, metadata, { context });
+  // The body buffer is ours alone: decrypt over it rather than into a second object-sized buffer.
+  // Legacy V1 objects (AES-CBC among them, whose plaintext is shorter) decrypt into a new one.
+  return cipher.decrypt(ciphertext, metadata, { context, inPlace: !isLegacy(metadata) });
+}
+
+function isLegacy(metadata: Readonly<Record<string, string | undefined>>): boolean {
+  try {
+    return detectFormatVersion(metadata) === 'V1';
+  } catch {
+    return true; // malformed metadata: decrypt refuses it with its own typed error
+  }
 }
