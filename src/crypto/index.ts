@@ -12,7 +12,8 @@ export { type FormatVersion, type AnyFormatVersion } from './format/algorithm-su
 // The cipher.
 export { EnvelopeCipher } from './cipher/envelope-cipher';
 export {
-  type ObjectMetadata, type RandomBytesFn, type EnvelopeCipherOptions, type EncryptOptions, type EncryptStreamOptions, type DecryptOptions, type DecryptBufferOptions,
+  type ObjectMetadata, type RandomBytesFn, type EnvelopeCipherOptions, type EncryptOptions, type EncryptStreamOptions, type DecryptOptions,
+  type DecryptBufferOptions,
   type DecryptStreamOptions, type EncryptResult, type EncryptStreamResult, type ByteRange, type DecryptRangeOptions,
 } from './cipher/types';
 
