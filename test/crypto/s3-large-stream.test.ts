@@ -66,4 +66,4 @@ test('256 MiB stream round trip with bounded memory (SHA-256 compared)', async (
   // For the report (visible with --verbose).
   process.stdout.write(`256 MiB: upload ${uploadMs} ms (peak +${Math.round(uploadPeak / MiB)} MiB), `
     + `download+decrypt ${downloadMs} ms (peak +${Math.round(downloadPeak / MiB)} MiB)\n`);
-}, 120_000);
+}, 300_000); // ~50 s on a quiet 2-core machine; the bound is memory, not time
