@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import { ArgReader } from './args';
 import { checkTemplates, parseMode, policyFromJson } from './check';
 import { InputError, STDIN, loadInputs } from './load';
 import { VERSION } from './package-info';
@@ -91,17 +92,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   let keys: string[] | undefined;
   let exempt: boolean | undefined;
   let filePolicy: ReturnType<typeof policyFromJson> = {};
-  const value = (opt: string): string => {
-    const v = args.shift();
-    if (v === undefined || v.startsWith('--')) throw new InputError(`${opt} needs a value`);
-    return v;
-  };
-  while (args.length > 0) {
-    const raw = args.shift()!;
-    const eq = raw.startsWith('--') ? raw.indexOf('=') : -1;
-    const arg = eq > 0 ? raw.slice(0, eq) : raw;
-    if (eq > 0 && FLAGS.includes(arg)) throw new InputError(`${arg} takes no value (got '${raw}')`);
-    if (eq > 0) args.unshift(raw.slice(eq + 1));
+  const reader = new ArgReader(args, FLAGS);
+  const value = (opt: string): string => reader.value(opt);
+  for (let arg = reader.next(); arg !== undefined; arg = reader.next()) {
     switch (arg) {
       case '-h': case '--help': io.stdout.write(CHECK_USAGE); return 0;
       case '--version': io.stdout.write(`${VERSION}\n`); return 0;

@@ -16,6 +16,7 @@ import { BatchOperation, EXPECTED_MODES, ExpectedMode } from './remediation';
 import { AuditReport, BatchManifestOut, toJson, toText } from './report';
 import { ClientOptions } from './sdk';
 import { md5Hex, Source } from './source';
+import { ArgReader } from '../check/args';
 import { InputError } from '../check/load';
 
 export const AUDIT_USAGE = `Usage: cdk-secure-bucket audit-inventory <manifest.json: s3://bucket/key or a path> --expect-mode <mode> [options]
@@ -73,19 +74,10 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args | 'help' {
-  const args = [...argv];
   const out: Args = { bucketKey: false, format: 'text', createJob: false, client: {} };
-  const value = (opt: string): string => {
-    const v = args.shift();
-    if (v === undefined || v.startsWith('--')) throw new InputError(`${opt} needs a value`);
-    return v;
-  };
-  while (args.length > 0) {
-    const raw = args.shift()!;
-    const eq = raw.startsWith('--') ? raw.indexOf('=') : -1;
-    const arg = eq > 0 ? raw.slice(0, eq) : raw;
-    if (eq > 0 && FLAGS.includes(arg)) throw new InputError(`${arg} takes no value (got '${raw}')`);
-    if (eq > 0) args.unshift(raw.slice(eq + 1));
+  const reader = new ArgReader(argv, FLAGS);
+  const value = (opt: string): string => reader.value(opt);
+  for (let arg = reader.next(); arg !== undefined; arg = reader.next()) {
     switch (arg) {
       case '-h': case '--help': return 'help';
       case '--expect-mode': {
