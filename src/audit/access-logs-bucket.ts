@@ -1,7 +1,7 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
-import { SecureBucketConfigError } from '../private/errors';
+import { deliveryBucketProps, requireWholeDays, sharedInStack } from '../private/delivery-bucket';
 import { guardHelperBucket } from '../private/helper-checks';
 import { logDeliveryStatement } from '../private/server-access-logs';
 
@@ -66,17 +66,8 @@ export class AccessLogsBucket extends s3.Bucket {
    * The stack's shared access-log bucket, created on first use.
    */
   public static of(scope: IConstruct): AccessLogsBucket {
-    const stack = Stack.of(scope);
-    const existing = stack.node.tryFindChild(SHARED_ID);
-    if (existing) {
-      if (!AccessLogsBucket.isAccessLogsBucket(existing)) {
-        throw new SecureBucketConfigError(existing, 'id',
-          `the construct id '${SHARED_ID}' is reserved for the stack's shared access-log bucket but is taken by another construct`,
-          `rename the construct at ${existing.node.path}`);
-      }
-      return existing;
-    }
-    return new AccessLogsBucket(stack, SHARED_ID);
+    return sharedInStack(scope, SHARED_ID, 'access-log bucket', AccessLogsBucket.isAccessLogsBucket,
+      (stack, id) => new AccessLogsBucket(stack, id));
   }
 
   /**
@@ -89,33 +80,17 @@ export class AccessLogsBucket extends s3.Bucket {
   constructor(scope: Construct, id: string, props: AccessLogsBucketProps = {}) {
     const retention = props.retention ?? Duration.days(365);
     const noncurrent = props.noncurrentVersionRetention ?? Duration.days(30);
-    super(scope, id, {
+    super(scope, id, deliveryBucketProps({
       bucketName: props.bucketName,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockedEncryptionTypes: [s3.BlockedEncryptionType.SSE_C],
-      versioned: true,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-      lifecycleRules: [{
-        id: 'ExpireAccessLogs',
-        expiration: retention,
-        noncurrentVersionExpiration: noncurrent,
-        abortIncompleteMultipartUploadAfter: Duration.days(7),
-      }],
-    });
+      removalPolicy: props.removalPolicy,
+      lifecycleRuleId: 'ExpireAccessLogs',
+      retention,
+      noncurrentVersionRetention: noncurrent,
+    }));
     Object.defineProperty(this, ACCESS_LOGS_BUCKET_BRAND, { value: true });
 
-    const minDays = (d: Duration, prop: string) => {
-      if (!d.isUnresolved() && d.toHours() < 24) {
-        throw new SecureBucketConfigError(this, prop, `must be at least 1 day (got ${d.toHumanString()})`,
-          'pass Duration.days(n) with n >= 1');
-      }
-    };
-    minDays(retention, 'retention');
-    minDays(noncurrent, 'noncurrentVersionRetention');
+    requireWholeDays(this, retention, 'retention');
+    requireWholeDays(this, noncurrent, 'noncurrentVersionRetention');
 
     Validations.of(this).acknowledge(
       { id: 'AwsSolutions-S1', reason: 'This is the server access log destination; logging its own accesses into itself would generate log records about log delivery without end.' },

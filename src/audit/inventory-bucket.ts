@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { AccessLogsBucket } from './access-logs-bucket';
+import { deliveryBucketProps, requireWholeDays, sharedInStack } from '../private/delivery-bucket';
 import { SecureBucketConfigError } from '../private/errors';
 import { enableServerAccessLogs } from '../private/server-access-logs';
 
@@ -99,17 +100,8 @@ export class InventoryBucket extends s3.Bucket {
    * @param scope any construct in the stack
    */
   public static of(scope: IConstruct): InventoryBucket {
-    const stack = Stack.of(scope);
-    const existing = stack.node.tryFindChild(SHARED_ID);
-    if (existing) {
-      if (!InventoryBucket.isInventoryBucket(existing)) {
-        throw new SecureBucketConfigError(existing, 'id',
-          `the construct id '${SHARED_ID}' is reserved for the stack's shared inventory bucket but is taken by another construct`,
-          `rename the construct at ${existing.node.path}`);
-      }
-      return existing;
-    }
-    return new InventoryBucket(stack, SHARED_ID);
+    return sharedInStack(scope, SHARED_ID, 'inventory bucket', InventoryBucket.isInventoryBucket,
+      (stack, id) => new InventoryBucket(stack, id));
   }
 
   /**
@@ -124,37 +116,20 @@ export class InventoryBucket extends s3.Bucket {
   constructor(scope: Construct, id: string, props: InventoryBucketProps = {}) {
     const retention = props.retention ?? Duration.days(90);
     const noncurrent = props.noncurrentVersionRetention ?? Duration.days(7);
-    super(scope, id, {
+    // S3 writes inventory reports with the destination's default encryption (the inventory
+    // configuration's own report encryption is not settable in CloudFormation's
+    // InventoryConfiguration), and S3 Inventory delivery is authorized by the bucket policy.
+    super(scope, id, deliveryBucketProps({
       bucketName: props.bucketName,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      // No ACLs: S3 Inventory delivery is authorized by the bucket policy.
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      // S3 writes inventory reports with the destination's default encryption
-      // (the inventory configuration's own report encryption is not settable in
-      // CloudFormation's InventoryConfiguration). SSE-S3 needs no key grant.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockedEncryptionTypes: [s3.BlockedEncryptionType.SSE_C],
-      versioned: true,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-      lifecycleRules: [{
-        id: 'ExpireInventoryReports',
-        expiration: retention,
-        noncurrentVersionExpiration: noncurrent,
-        abortIncompleteMultipartUploadAfter: Duration.days(7),
-      }],
-    });
+      removalPolicy: props.removalPolicy,
+      lifecycleRuleId: 'ExpireInventoryReports',
+      retention,
+      noncurrentVersionRetention: noncurrent,
+    }));
     Object.defineProperty(this, INVENTORY_BUCKET_BRAND, { value: true });
 
-    const minDays = (d: Duration, prop: string) => {
-      if (!d.isUnresolved() && d.toHours() < 24) {
-        throw new SecureBucketConfigError(this, prop, `must be at least 1 day (got ${d.toHumanString()})`,
-          'pass Duration.days(n) with n >= 1');
-      }
-    };
-    minDays(retention, 'retention');
-    minDays(noncurrent, 'noncurrentVersionRetention');
+    requireWholeDays(this, retention, 'retention');
+    requireWholeDays(this, noncurrent, 'noncurrentVersionRetention');
 
     // Refuse uploads that ask for another algorithm than SSE-S3 (the same
     // statement SecureBucket adds in SSE-S3 mode): a request without an

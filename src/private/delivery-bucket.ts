@@ -1,0 +1,68 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { IConstruct } from 'constructs';
+import { SecureBucketConfigError } from './errors';
+
+/**
+ * What a bucket an AWS service delivers into (S3 server access logs, S3 Inventory reports) is
+ * built from: the library's stack-wide helper buckets share everything else.
+ */
+export interface DeliveryBucketOptions {
+  readonly bucketName?: string;
+  readonly removalPolicy?: RemovalPolicy;
+  /** The id of the lifecycle rule that expires what was delivered. */
+  readonly lifecycleRuleId: string;
+  readonly retention: Duration;
+  readonly noncurrentVersionRetention: Duration;
+}
+
+/**
+ * A delivery destination secured like a SecureBucket in SSE-S3 mode: all public access blocked,
+ * TLS 1.2+ only, no ACLs (the service is authorized by the bucket policy), SSE-S3 (what S3 log
+ * and inventory delivery write with, and no key grant to a service principal), SSE-C blocked,
+ * versioned, retained on delete by default, and expiring what it holds.
+ */
+export function deliveryBucketProps(o: DeliveryBucketOptions): s3.BucketProps {
+  return {
+    bucketName: o.bucketName,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    enforceSSL: true,
+    minimumTLSVersion: 1.2,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    blockedEncryptionTypes: [s3.BlockedEncryptionType.SSE_C],
+    versioned: true,
+    removalPolicy: o.removalPolicy ?? RemovalPolicy.RETAIN,
+    lifecycleRules: [{
+      id: o.lifecycleRuleId,
+      expiration: o.retention,
+      noncurrentVersionExpiration: o.noncurrentVersionRetention,
+      abortIncompleteMultipartUploadAfter: Duration.days(7),
+    }],
+  };
+}
+
+/** Refuses a retention of less than a day (S3 lifecycle rules count whole days). */
+export function requireWholeDays(scope: IConstruct, d: Duration, prop: string): void {
+  if (!d.isUnresolved() && d.toHours() < 24) {
+    throw new SecureBucketConfigError(scope, prop, `must be at least 1 day (got ${d.toHumanString()})`,
+      'pass Duration.days(n) with n >= 1');
+  }
+}
+
+/**
+ * The stack's shared helper construct at `id`, created on first use; an unrelated construct
+ * already holding the id is an error naming it.
+ */
+export function sharedInStack<T extends IConstruct>(scope: IConstruct, id: string, what: string,
+  is: (x: IConstruct) => x is T, create: (stack: Stack, id: string) => T): T {
+  const stack = Stack.of(scope);
+  const existing = stack.node.tryFindChild(id);
+  if (existing === undefined) return create(stack, id);
+  if (!is(existing)) {
+    throw new SecureBucketConfigError(existing, 'id',
+      `the construct id '${id}' is reserved for the stack's shared ${what} but is taken by another construct`,
+      `rename the construct at ${existing.node.path}`);
+  }
+  return existing;
+}
