@@ -23,6 +23,7 @@ import {
 } from '../format/algorithm-suite';
 import { CEK_ALG_AES_CBC, ContentMetadata, parseContentMetadata, writeContentMetadata } from '../format/content-metadata';
 import { deriveCommitment, deriveContentKey, V3_CONTENT_AAD, V3_CONTENT_IV, verifyCommitment } from '../format/key-derivation';
+import { decryptionRequestFor } from '../keyring/decryption-request';
 import { EncryptionContext, Keyring } from '../keyring/keyring';
 
 const DEFAULT_MAX_IN_MEMORY_BYTES = 8 * 1024 * 1024;
@@ -261,14 +262,7 @@ export class EnvelopeCipher {
   private async contentParams(parsed: ContentMetadata, expectedContext: EncryptionContext): Promise<ContentParams> {
     let dataKey: Uint8Array;
     try {
-      dataKey = await this.keyring.onDecrypt({
-        formatVersion: parsed.version,
-        encryptedDataKey: parsed.encryptedDataKey,
-        wrapAlgorithm: parsed.wrapAlgorithm,
-        contentAlgorithm: parsed.contentAlgorithm,
-        materialsDescription: parsed.materialsDescription,
-        expectedContext,
-      });
+      dataKey = await this.keyring.onDecrypt(decryptionRequestFor(parsed, expectedContext));
     } catch (e) {
       if (e instanceof S3EncryptionError) {
         throw e;

@@ -13,6 +13,7 @@ import { DATA_KEY_LENGTH, FormatVersion, WRAP_ALG_KMS_CONTEXT } from '../format/
 import { ContentMetadata, parseContentMetadata, writeContentMetadata } from '../format/content-metadata';
 import { verifyCommitment } from '../format/key-derivation';
 import { KEY_UNENCRYPTED_CONTENT_LENGTH } from '../format/metadata-keys';
+import { decryptionRequestFor } from '../keyring/decryption-request';
 import { EncryptionContext, Keyring } from '../keyring/keyring';
 import { callerContextOf } from '../keyring/kms-keyring';
 
@@ -65,14 +66,7 @@ export async function rewrapMetadata(metadata: Readonly<Record<string, string | 
   let dataKey: Uint8Array | undefined;
   let check: Uint8Array | undefined;
   try {
-    dataKey = await sourceKeyring.onDecrypt({
-      formatVersion,
-      encryptedDataKey: parsed.encryptedDataKey,
-      wrapAlgorithm: parsed.wrapAlgorithm,
-      contentAlgorithm: parsed.contentAlgorithm,
-      materialsDescription: parsed.materialsDescription,
-      expectedContext: sourceContext,
-    });
+    dataKey = await sourceKeyring.onDecrypt(decryptionRequestFor(parsed, sourceContext));
     needs(dataKey instanceof Uint8Array && dataKey.length === DATA_KEY_LENGTH,
       () => new InvalidArgumentError('keyring returned a data key that is not 32 bytes'));
     if (formatVersion === 'V3') {
@@ -94,18 +88,11 @@ export async function rewrapMetadata(metadata: Readonly<Record<string, string | 
     }
     // Read the new wrap back with the target keyring before anyone stores it.
     const reparsed = parseContentMetadata(out);
-    check = await targetKeyring.onDecrypt({
-      formatVersion,
-      encryptedDataKey: reparsed.encryptedDataKey,
-      wrapAlgorithm: reparsed.wrapAlgorithm,
-      contentAlgorithm: reparsed.contentAlgorithm,
-      materialsDescription: reparsed.materialsDescription,
-      expectedContext: targetContext,
-    });
+    check = await targetKeyring.onDecrypt(decryptionRequestFor(reparsed, targetContext));
     needs(check instanceof Uint8Array && check.length === DATA_KEY_LENGTH && timingSafeEqual(check, dataKey),
       () => new WrongKeyError('rewrap: the target keyring does not unwrap the new wrapped key to the same data key'));
     if (options.enforceRotation === true) {
-      await expectSourceCannotUnwrap(sourceKeyring, reparsed, formatVersion, sourceContext);
+      await expectSourceCannotUnwrap(sourceKeyring, reparsed, sourceContext);
     }
     return { metadata: out, formatVersion };
   } catch (e) {
@@ -117,18 +104,10 @@ export async function rewrapMetadata(metadata: Readonly<Record<string, string | 
   }
 }
 
-async function expectSourceCannotUnwrap(sourceKeyring: Keyring, parsed: ContentMetadata, formatVersion: FormatVersion,
-  sourceContext: EncryptionContext): Promise<void> {
+async function expectSourceCannotUnwrap(sourceKeyring: Keyring, parsed: ContentMetadata, sourceContext: EncryptionContext): Promise<void> {
   let stillReadable: Uint8Array | undefined;
   try {
-    stillReadable = await sourceKeyring.onDecrypt({
-      formatVersion,
-      encryptedDataKey: parsed.encryptedDataKey,
-      wrapAlgorithm: parsed.wrapAlgorithm,
-      contentAlgorithm: parsed.contentAlgorithm,
-      materialsDescription: parsed.materialsDescription,
-      expectedContext: sourceContext,
-    });
+    stillReadable = await sourceKeyring.onDecrypt(decryptionRequestFor(parsed, sourceContext));
   } catch {
     return;
   }

@@ -30,6 +30,7 @@ import { WRAP_ALG_KMS_CONTEXT } from '../format/algorithm-suite';
 import { mergeInstructionFile, parseContentMetadata, requiresInstructionFile, splitForInstructionFile } from '../format/content-metadata';
 import { verifyCommitment } from '../format/key-derivation';
 import * as K from '../format/metadata-keys';
+import { decryptionRequestFor } from '../keyring/decryption-request';
 import { callerContextOf } from '../keyring/kms-keyring';
 import { rewrapMetadata, RewrapMetadataOptions } from '../rewrap/rewrap-metadata';
 
@@ -186,14 +187,7 @@ export async function isWrappedForTarget(options: RewrapObjectOptions): Promise<
     const parsed = parseContentMetadata(metadata);
     const targetContext = options.targetContext
       ?? (parsed.wrapAlgorithm === WRAP_ALG_KMS_CONTEXT ? callerContextOf(parsed.materialsDescription) : {});
-    dataKey = await options.targetKeyring.onDecrypt({
-      formatVersion: parsed.version,
-      encryptedDataKey: parsed.encryptedDataKey,
-      wrapAlgorithm: parsed.wrapAlgorithm,
-      contentAlgorithm: parsed.contentAlgorithm,
-      materialsDescription: parsed.materialsDescription,
-      expectedContext: targetContext,
-    });
+    dataKey = await options.targetKeyring.onDecrypt(decryptionRequestFor(parsed, targetContext));
     if (parsed.version === 'V3') verifyCommitment(dataKey, parsed.messageId as Buffer, parsed.commitment as Buffer);
     return true;
   } catch (e) {
