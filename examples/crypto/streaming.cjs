@@ -29,7 +29,7 @@ async function main() {
     const key = 'scans/scan.dcm';
     const put = await putEncryptedObject({ client: s3, cipher, bucket, key, body: createReadStream(file), context: { study: '42' } });
 
-    // No plaintext is released before the GCM tag is verified; past 8 MiB the ciphertext spools to a private temp file.
+    // No plaintext is released before the GCM tag is verified; past 64 MiB the ciphertext spools to a private temp file.
     const downloaded = await sha256(await getDecryptedObjectStream({ client: s3, cipher, bucket, key, context: { study: '42' } }));
     if (downloaded !== original) throw new Error('the object streamed back differs from the file');
 

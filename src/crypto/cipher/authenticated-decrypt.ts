@@ -4,7 +4,8 @@
  *
  * - Objects up to `maxInMemoryBytes` are decrypted with AES-GCM as they arrive (one pass); the plaintext
  *   is held and released only once the tag verified, and zeroed if it does not.
- * - Beyond that the stream switches to a private {@link SpoolFile}. From then on nothing is decrypted in
+ * - Beyond that the stream switches to a private {@link SpoolFile} (from the first byte when the declared
+ *   `ciphertextLength` already says the object is larger). From then on nothing is decrypted in
  *   the first pass: the ciphertext held so far is regenerated from the held plaintext (GCM is CTR
  *   underneath, so re-encrypting yields the same bytes) and the plaintext wiped; every ciphertext byte is
  *   staged into the spool and fed to a {@link GcmTagCalculator} (GHASH only), and the tag must match
@@ -26,13 +27,16 @@ import { ContentParams, gcmDecryptor, gcmEncryptor } from './content-params';
 import { asBuffer, CHUNK_SIZE, TagSplitter } from './gcm-streams';
 import { GcmTagCalculator } from './gcm-tag';
 import { SpoolFile } from './spool-file';
-import { TamperedCiphertextError } from '../errors';
+import { TamperedCiphertextError, TruncatedCiphertextError } from '../errors';
+import { GCM_TAG_LENGTH } from '../format/algorithm-suite';
 
 export interface AuthenticatedDecryptOptions {
   /** Ciphertext bytes held in memory before the stream spools to a temp file. */
   readonly maxInMemoryBytes: number;
   /** Directory for the spool file. */
   readonly tempDir: string;
+  /** Declared length of the source (body and tag), if known: decides memory or spool up front, and is enforced. */
+  readonly ciphertextLength?: number;
 }
 
 /**
@@ -56,6 +60,10 @@ export class AuthenticatedGcmDecryptStream extends Readable {
   private held: Buffer[] = [];
   private heldBytes = 0;
   private spool: SpoolFile | undefined;
+  /** The declared length says the object is larger than the memory bound: spool from the first byte. */
+  private readonly spoolFromStart: boolean;
+  /** Source bytes seen so far (checked against a declared length). */
+  private sourceBytes = 0;
   private running: Promise<void> | undefined;
   private wakeReader: (() => void) | undefined;
 
@@ -68,6 +76,8 @@ export class AuthenticatedGcmDecryptStream extends Readable {
     this.regenerator = gcmEncryptor(params);
     this.tagCalculator = new GcmTagCalculator(params);
     this.spoolDecipher = gcmDecryptor(params);
+    const declared = options.ciphertextLength;
+    this.spoolFromStart = declared !== undefined && declared - GCM_TAG_LENGTH > options.maxInMemoryBytes;
   }
 
   public _read(): void {
@@ -113,13 +123,22 @@ export class AuthenticatedGcmDecryptStream extends Readable {
 
   /** Pass 1: hold every body byte (decrypted in memory, or spooled and GHASHed), then check the tag. */
   private async authenticate(): Promise<void> {
+    const declared = this.options.ciphertextLength;
     for await (const raw of this.source) {
-      for (const body of this.splitter.push(asBuffer(raw))) {
+      const chunk = asBuffer(raw);
+      this.sourceBytes += chunk.length;
+      if (declared !== undefined && this.sourceBytes > declared) {
+        throw new TamperedCiphertextError(`the ciphertext stream is longer than the declared ciphertextLength (${declared} bytes)`);
+      }
+      for (const body of this.splitter.push(chunk)) {
         await this.hold(body);
       }
       if (this.destroyed) {
         return;
       }
+    }
+    if (declared !== undefined && this.sourceBytes < declared) {
+      throw new TruncatedCiphertextError(`the ciphertext stream ended after ${this.sourceBytes} bytes; ciphertextLength declared ${declared}`);
     }
     const tag = this.splitter.tag();
     await this.hold(this.splitter.finalBody());
@@ -134,7 +153,7 @@ export class AuthenticatedGcmDecryptStream extends Readable {
     if (body.length === 0) {
       return;
     }
-    if (this.spool === undefined && this.heldBytes + body.length <= this.options.maxInMemoryBytes) {
+    if (this.spool === undefined && !this.spoolFromStart && this.heldBytes + body.length <= this.options.maxInMemoryBytes) {
       this.held.push(this.memoryDecipher.update(body));
       this.heldBytes += body.length;
       return;

@@ -26,7 +26,12 @@ import { deriveCommitment, deriveContentKey, V3_CONTENT_AAD, V3_CONTENT_IV, veri
 import { decryptionRequestFor } from '../keyring/decryption-request';
 import { EncryptionContext, Keyring } from '../keyring/keyring';
 
-const DEFAULT_MAX_IN_MEMORY_BYTES = 8 * 1024 * 1024;
+/**
+ * Default of `maxInMemoryBytes`: the Java client's default buffer for authenticated reads
+ * (S3EncryptionClientUtilities.DEFAULT_BUFFER_SIZE_BYTES = 64 MiB; spec client.md#set-buffer-size). Java
+ * refuses larger objects unless delayed authentication is on; this cipher spools them instead.
+ */
+export const DEFAULT_MAX_IN_MEMORY_BYTES = 64 * 1024 * 1024;
 /** Plaintext slice size for whole-buffer encryption. */
 const ENCRYPT_SLICE_BYTES = 1024 * 1024;
 
@@ -156,6 +161,9 @@ export class EnvelopeCipher {
     needs(isReadable(ciphertext), () => new InvalidArgumentError('ciphertext must be a Readable stream'));
     let params: ContentParams;
     try {
+      const declared = options.ciphertextLength;
+      needs(declared === undefined || (Number.isSafeInteger(declared) && declared >= GCM_TAG_LENGTH), () => new InvalidArgumentError(
+        `ciphertextLength must be an integer of at least ${GCM_TAG_LENGTH} (the tag), got ${String(declared)}`));
       const parsed = this.parse(metadata);
       params = await this.contentParams(parsed, freezeContext(options.context));
     } catch (e) {
@@ -176,7 +184,11 @@ export class EnvelopeCipher {
       }
       // Destroying the output also destroys the source, so a first pass waiting on a stalled source ends
       // and the cleanup (temp file removal) runs promptly.
-      return new AuthenticatedGcmDecryptStream(ciphertext, params, { maxInMemoryBytes: this.maxInMemoryBytes, tempDir: this.tempDir });
+      return new AuthenticatedGcmDecryptStream(ciphertext, params, {
+        maxInMemoryBytes: this.maxInMemoryBytes,
+        tempDir: this.tempDir,
+        ...(options.ciphertextLength !== undefined ? { ciphertextLength: options.ciphertextLength } : {}),
+      });
     } finally {
       params.key.fill(0);
     }

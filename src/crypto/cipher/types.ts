@@ -22,7 +22,15 @@ export interface EnvelopeCipherOptions {
   readonly allowLegacyV1Decrypt?: boolean;
   /** Directory for the bounded-memory spool of authenticated stream decryption. @default os.tmpdir() */
   readonly tempDir?: string;
-  /** Ciphertext bytes kept in memory before decryptStream spools to a temp file. @default 8 MiB */
+  /**
+   * Largest object (content ciphertext, tag excluded) that authenticated `decryptStream` decrypts in one pass
+   * in memory, holding the plaintext until the tag verified; larger objects spool their ciphertext to a
+   * private temp file and are decrypted in a second pass. Peak memory for a larger object is about this
+   * bound when its length is unknown (the stream holds this much before it learns the object is larger),
+   * and only the spool's two 2 MiB buffers when `ciphertextLength` says so up front (S3 responses carry
+   * it: `getDecryptedObjectStream` passes it).
+   * @default 64 MiB: the Amazon S3 Encryption Client for Java's default buffer size for authenticated reads
+   */
   readonly maxInMemoryBytes?: number;
   /** Randomness for data keys (raw keyring has its own), IVs and message ids. TESTS ONLY. @default node:crypto randomBytes */
   readonly randomBytes?: RandomBytesFn;
@@ -73,6 +81,15 @@ export interface DecryptStreamOptions extends DecryptOptions {
    * @default false: no plaintext is emitted until the whole object is authenticated
    */
   readonly allowUnauthenticatedStreaming?: boolean;
+  /**
+   * Total length of the ciphertext stream in bytes (content ciphertext and the 16-byte tag), if known, such
+   * as S3's `Content-Length`. Authenticated decryption then chooses memory or the temp file before the
+   * first byte (an object larger than `maxInMemoryBytes` never holds plaintext), and a stream that turns
+   * out longer fails with TamperedCiphertextError, shorter with TruncatedCiphertextError, releasing no
+   * plaintext. Ignored with `allowUnauthenticatedStreaming`.
+   * @default unknown: decided as the bytes arrive
+   */
+  readonly ciphertextLength?: number;
 }
 
 export interface EncryptResult {

@@ -2,8 +2,9 @@
  * Read an S3EC object as a plaintext stream.
  *
  * By default the cipher releases no plaintext before the whole object is
- * authenticated (large objects are spooled, as ciphertext, to a private temp
- * file: bounded memory). Key unwrap, context and commitment failures reject
+ * authenticated (objects larger than the cipher's `maxInMemoryBytes` are
+ * spooled, as ciphertext, to a private temp file: bounded memory; the
+ * response's Content-Length lets it choose before the first byte). Key unwrap, context and commitment failures reject
  * the returned promise; a content tag failure errors the stream before any
  * byte is emitted.
  */
@@ -32,9 +33,11 @@ export interface GetDecryptedObjectStreamOptions {
 
 export async function getDecryptedObjectStream(options: GetDecryptedObjectStreamOptions): Promise<Readable> {
   const { client, cipher, bucket, key, context } = options;
-  const { body, metadata } = await getEncryptedObject('getDecryptedObjectStream', client, bucket, key);
+  const { body, metadata, contentLength } = await getEncryptedObject('getDecryptedObjectStream', client, bucket, key);
   return cipher.decryptStream(responseBodyStream(body), metadata, {
     context,
     allowUnauthenticatedStreaming: options.allowUnauthenticatedStreaming === true,
+    // Lets authenticated decryption choose memory or the temp file before the first byte.
+    ...(contentLength !== undefined ? { ciphertextLength: contentLength } : {}),
   });
 }

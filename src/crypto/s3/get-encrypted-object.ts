@@ -13,6 +13,8 @@ export interface EncryptedObject {
   readonly body: unknown;
   /** The S3EC metadata. */
   readonly metadata: ObjectMetadata;
+  /** The response's Content-Length (ciphertext and tag), when S3 sent one. */
+  readonly contentLength?: number;
 }
 
 export async function getEncryptedObject(
@@ -22,7 +24,8 @@ export async function getEncryptedObject(
   const out = await client.getObject({ Bucket: bucket, Key: key });
   try {
     const metadata = await resolveObjectMetadata({ client, bucket, key, objectMetadata: out.Metadata ?? {} });
-    return { body: out.Body, metadata };
+    const contentLength = out.ContentLength;
+    return { body: out.Body, metadata, ...(typeof contentLength === 'number' && Number.isSafeInteger(contentLength) ? { contentLength } : {}) };
   } catch (e) {
     // Release the connection: the body will never be read.
     discardResponseBody(out.Body);
