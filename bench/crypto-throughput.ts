@@ -25,6 +25,7 @@ import {
 import { fmt, fmtRatio, fmtSummary, table } from './report';
 import { maybeGc, nowMs, pairRatios, summarize, Summary } from './stats';
 import { EnvelopeCipher, ObjectMetadata, RawAesKeyring } from '../src/crypto';
+import { DEFAULT_MAX_IN_MEMORY_BYTES } from '../src/crypto/cipher/envelope-cipher';
 
 export const KiB = 1024;
 export const MiB = 1024 * KiB;
@@ -526,19 +527,11 @@ function oursBufferInPlace(total: number): Contender {
 }
 
 /**
- * Ciphertext bytes the default EnvelopeCipher holds in memory in authenticated decryptStream before it
- * spools to a temp file; objects up to this size take the one-pass in-memory path. Read from a default
- * cipher (a TypeScript-private field, so it follows src/); if that field is not there, the value below,
- * a copy of DEFAULT_MAX_IN_MEMORY_BYTES in src/crypto/cipher/envelope-cipher.ts as of this commit
- * (not exported), is assumed. Keep it in step.
+ * Largest object the default EnvelopeCipher decrypts in one pass in memory in authenticated decryptStream
+ * (src's DEFAULT_MAX_IN_MEMORY_BYTES); larger ones take the spool path.
  */
-export const ASSUMED_MAX_IN_MEMORY_BYTES = 8 * MiB;
-
 export function defaultMaxInMemoryBytes(): { readonly bytes: number; readonly readFromCipher: boolean } {
-  const v = (newCipher() as unknown as { maxInMemoryBytes?: unknown }).maxInMemoryBytes;
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
-    ? { bytes: v, readFromCipher: true }
-    : { bytes: ASSUMED_MAX_IN_MEMORY_BYTES, readFromCipher: false };
+  return { bytes: DEFAULT_MAX_IN_MEMORY_BYTES, readFromCipher: true };
 }
 
 /** src/crypto EnvelopeCipher streams; `unauthenticated` = decryptStream with allowUnauthenticatedStreaming. */
@@ -564,7 +557,11 @@ function oursStream(total: number, unauthenticated: boolean): Contender {
       }
     },
     async decrypt(verify) {
-      const out = await cipher.decryptStream(chunkSource(ct), md, { allowUnauthenticatedStreaming: unauthenticated });
+      // The length is declared as getDecryptedObjectStream does with S3's Content-Length: an object above the
+      // in-memory bound spools from its first byte.
+      const out = await cipher.decryptStream(chunkSource(ct), md, {
+        allowUnauthenticatedStreaming: unauthenticated, ciphertextLength: total + 16,
+      });
       const sink = new Sink(verify ? 'verify' : 'count', total);
       await pipeline(out, sink);
       check(sink.bytes, total);

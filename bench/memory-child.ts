@@ -3,7 +3,7 @@
  * (optionally) decryptStream, chained, and prints one JSON line with the peak resident set size.
  *
  * Run by bench/memory.ts as plain `node --expose-gc` on a transpiled copy (so TypeScript and
- * ts-node are not in the measured process). Usage: memory-child <bytes> <encrypt|auth|unauth>
+ * ts-node are not in the measured process). Usage: memory-child <bytes> <encrypt|auth|auth-unknown-length|unauth>
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ const POOL = 1024 * 1024;
 
 async function main(): Promise<void> {
   const total = Number(process.argv[2]);
-  const what = process.argv[3] as 'encrypt' | 'auth' | 'unauth';
+  const what = process.argv[3] as 'encrypt' | 'auth' | 'auth-unknown-length' | 'unauth';
   const pool = randomBytes(POOL);
   const cipher = new EnvelopeCipher({ keyring: new RawAesKeyring({ wrappingKey: randomBytes(32) }) });
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -55,7 +55,11 @@ async function main(): Promise<void> {
   if (what === 'encrypt') {
     await pipeline(enc.stream, sink);
   } else {
-    const dec = await cipher.decryptStream(enc.stream, enc.metadata, { allowUnauthenticatedStreaming: what === 'unauth' });
+    const dec = await cipher.decryptStream(enc.stream, enc.metadata, {
+      allowUnauthenticatedStreaming: what === 'unauth',
+      // 'auth' declares the length, as getDecryptedObjectStream does with S3's Content-Length.
+      ...(what === 'auth' ? { ciphertextLength: total + 16 } : {}),
+    });
     await pipeline(dec, sink);
   }
   const ms = Date.now() - t0;

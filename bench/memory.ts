@@ -64,9 +64,10 @@ export interface MemoryResult {
 }
 
 const LABELS: Record<string, string> = {
-  encrypt: 'encryptStream only',
-  auth: 'encryptStream → decryptStream (default: authenticated, spools to a temp file)',
-  unauth: 'encryptStream → decryptStream (allowUnauthenticatedStreaming)',
+  'encrypt': 'encryptStream only',
+  'auth': 'encryptStream → decryptStream (default: authenticated, length declared as S3 does: spools from the first byte)',
+  'auth-unknown-length': 'encryptStream → decryptStream (default: authenticated, length not declared: holds up to maxInMemoryBytes, then spools)',
+  'unauth': 'encryptStream → decryptStream (allowUnauthenticatedStreaming)',
 };
 
 export function runMemory(o: { quick: boolean }, log: (s: string) => void): MemoryResult[] {
@@ -75,7 +76,7 @@ export function runMemory(o: { quick: boolean }, log: (s: string) => void): Memo
   const { dir, child } = buildChild();
   try {
     const out: MemoryResult[] = [];
-    for (const what of ['encrypt', 'auth', 'unauth']) {
+    for (const what of ['encrypt', 'auth', 'auth-unknown-length', 'unauth']) {
       const samples: ChildOut[] = [];
       for (let r = 0; r < runs; r++) {
         // Through /bin/sh without exec: Linux carries ru_maxrss (and the forked copy's high-water

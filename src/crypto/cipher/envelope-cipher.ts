@@ -32,8 +32,12 @@ import { EncryptionContext, Keyring } from '../keyring/keyring';
  * refuses larger objects unless delayed authentication is on; this cipher spools them instead.
  */
 export const DEFAULT_MAX_IN_MEMORY_BYTES = 64 * 1024 * 1024;
-/** Plaintext slice size for whole-buffer encryption. */
-const ENCRYPT_SLICE_BYTES = 1024 * 1024;
+/**
+ * Slice size of whole-buffer encryption and decryption into a fresh result: each `update` output
+ * (node:crypto allocates one per call) stays cache-sized and is copied into the one result buffer. 64 KiB
+ * slices measured at or above 1 MiB slices and one `update` over the whole body (BENCHMARKS.md).
+ */
+const SLICE_BYTES = 64 * 1024;
 
 /** Everything needed to encrypt one object's content, plus its metadata. */
 interface PreparedEncryption {
@@ -83,12 +87,11 @@ export class EnvelopeCipher {
     const prepared = await this.prepareEncryption(freezeContext(options.context), plaintext.length);
     try {
       const cipher = gcmEncryptor(prepared.params);
-      // One output allocation; 1 MiB slices keep each update's scratch buffer cache-sized
-      // (a single update plus Buffer.concat would copy the whole object twice).
+      // One result allocation (a single update plus Buffer.concat would copy the whole object twice).
       const ciphertext = Buffer.allocUnsafe(plaintext.length + GCM_TAG_LENGTH);
       let written = 0;
-      for (let offset = 0; offset < plaintext.length; offset += ENCRYPT_SLICE_BYTES) {
-        written += cipher.update(plaintext.subarray(offset, offset + ENCRYPT_SLICE_BYTES)).copy(ciphertext, written);
+      for (let offset = 0; offset < plaintext.length; offset += SLICE_BYTES) {
+        written += cipher.update(plaintext.subarray(offset, offset + SLICE_BYTES)).copy(ciphertext, written);
       }
       written += cipher.final().copy(ciphertext, written);
       written += cipher.getAuthTag().copy(ciphertext, written);
@@ -137,7 +140,8 @@ export class EnvelopeCipher {
       const body = ciphertext.subarray(0, bodyLength);
       const decipher = gcmDecryptor(params);
       decipher.setAuthTag(ciphertext.subarray(bodyLength));
-      const plaintext = options.inPlace ? decryptInto(decipher, body) : decipher.update(body);
+      const target = options.inPlace ? Buffer.from(body.buffer, body.byteOffset, body.length) : Buffer.allocUnsafe(body.length);
+      const plaintext = decryptInto(decipher, body, target);
       try {
         decipher.final();
       } catch {
@@ -322,20 +326,15 @@ function decryptLegacyCbc(params: ContentParams, ciphertext: Uint8Array): Buffer
   }
 }
 
-/** Slices of this size keep each `update` output in cache and the extra memory bounded. */
-const IN_PLACE_SLICE = 64 * 1024;
-
 /**
- * GCM is a stream cipher, so slice i of the plaintext has the length and offset of slice i of the
- * body: each decrypted slice is copied back over the ciphertext it came from, and the result is a
- * view of the caller's memory. node:crypto has no `updateInto`, so one slice-sized buffer per
- * `update` is the only allocation.
+ * Decrypt `body` slice by slice into `target` (its own memory for in-place decryption, or one fresh buffer).
+ * GCM is a stream cipher, so slice i of the plaintext has the length and offset of slice i of the body.
+ * node:crypto has no `updateInto`, so one slice-sized buffer per `update` is the only other allocation.
  */
-function decryptInto(decipher: ReturnType<typeof gcmDecryptor>, body: Uint8Array): Buffer {
-  const view = Buffer.from(body.buffer, body.byteOffset, body.length);
-  for (let offset = 0; offset < body.length; offset += IN_PLACE_SLICE) {
-    const end = Math.min(offset + IN_PLACE_SLICE, body.length);
-    decipher.update(view.subarray(offset, end)).copy(view, offset);
+function decryptInto(decipher: ReturnType<typeof gcmDecryptor>, body: Uint8Array, target: Buffer): Buffer {
+  for (let offset = 0; offset < body.length; offset += SLICE_BYTES) {
+    const end = Math.min(offset + SLICE_BYTES, body.length);
+    decipher.update(body.subarray(offset, end)).copy(target, offset);
   }
-  return view;
+  return target;
 }
