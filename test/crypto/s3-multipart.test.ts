@@ -8,7 +8,7 @@ import { getDecryptedObject } from '../../src/crypto/s3/get-decrypted-object';
 import { getDecryptedObjectStream } from '../../src/crypto/s3/get-decrypted-object-stream';
 import { putEncryptedObject } from '../../src/crypto/s3/put-encrypted-object';
 import { S3ClientLike } from '../../src/crypto/s3/s3-client';
-import { MIN_PART_SIZE, uploadCiphertext } from '../../src/crypto/s3/upload-ciphertext';
+import { MIN_PART_SIZE, uploadCiphertext, UploadClient } from '../../src/crypto/s3/upload-ciphertext';
 
 let env: S3TestEnv;
 
@@ -108,10 +108,99 @@ describe('multipart upload of stream bodies', () => {
     const plaintext = Buffer.concat(Array.from({ length: (partSize * 2) / marker.length }, () => marker));
     await putEncryptedObject({ client: capture, cipher: env.v3, bucket: BUCKET, key: 'no-plain', body: Readable.from([plaintext]), partSize });
     await putEncryptedObject({ client: capture, cipher: env.v2, bucket: BUCKET, key: 'no-plain-2', body: marker, instructionFile: true });
-    expect(sent.length).toBe(5); // 3 parts (2 x partSize of plaintext + tag) + 1 object + 1 instruction file
+    await putEncryptedObject({ client: capture, cipher: env.v3, bucket: BUCKET, key: 'no-plain-3', body: plaintext, partSize });
+    // 3 parts (2 x partSize of plaintext + tag) + 1 object + 1 instruction file, then 3 parts of the buffer body
+    expect(sent.length).toBe(8);
     for (const body of sent) expect(body.includes(marker.subarray(0, 16))).toBe(false);
     const stored = await fs.readFile(env.s3.objectPath(BUCKET, 'no-plain'));
     expect(stored.includes(marker.subarray(0, 16))).toBe(false);
+  });
+});
+
+describe('multipart upload of Uint8Array bodies: encrypted part by part from views of the body', () => {
+  test.each(['V3', 'V2'] as const)('%s: a buffer of several parts round-trips and is left unchanged', async (version) => {
+    const cipher = version === 'V3' ? env.v3 : env.v2;
+    const key = `mp-buf-${version}`;
+    const size = 2 * partSize + MiB + 7; // ~11 MiB: ciphertext of 2 full parts + a short 3rd
+    // A view into a larger ArrayBuffer, not at offset 0: the views must honour byteOffset and length.
+    const backing = deterministicBytes(key, size + 100);
+    const body = new Uint8Array(backing.buffer, backing.byteOffset + 50, size);
+    const copy = Buffer.from(body);
+    const putsBefore = env.s3.requestCounts.PUT ?? 0;
+    const put = await putEncryptedObject({ client: env.client, cipher, bucket: BUCKET, key, body, partSize, context: { k: 'v' } });
+    expect(put).toMatchObject({ multipart: true, parts: 3, ciphertextLength: size + 16 });
+    expect(env.s3.requestCounts.PUT).toBe(putsBefore + 3); // three UploadParts, no PutObject
+    expect(await env.s3.pendingUploads(BUCKET)).toEqual([]);
+    expect(Buffer.from(body.buffer, body.byteOffset, body.length).equals(copy)).toBe(true);
+    expect(backing.subarray(0, 50).equals(deterministicBytes(key, 50))).toBe(true);
+
+    const head = await env.sdkClient.headObject({ Bucket: BUCKET, Key: key });
+    expect(head.ContentLength).toBe(size + 16);
+    expect(head.Metadata).toEqual(put.metadata);
+    const got = await getDecryptedObject({ client: env.client, cipher, bucket: BUCKET, key, context: { k: 'v' } });
+    expect(got.equals(copy)).toBe(true); // Buffer#equals: jest's toEqual is very slow on MiBs
+  });
+
+  test('the stored object holds no plaintext', async () => {
+    const marker = Buffer.from('PLAINTEXT-MARKER-0123456789abcdef');
+    const body = Buffer.concat(Array.from({ length: Math.ceil((2 * partSize + MiB) / marker.length) }, () => marker));
+    const put = await putEncryptedObject({ client: env.client, cipher: env.v3, bucket: BUCKET, key: 'mp-buf-marker', body, partSize });
+    expect(put).toMatchObject({ multipart: true, parts: 3 });
+    const stored = await fs.readFile(env.s3.objectPath(BUCKET, 'mp-buf-marker'));
+    expect(stored.length).toBe(body.length + 16);
+    expect(stored.includes(marker.subarray(0, 16))).toBe(false);
+    expect(body.includes(marker.subarray(0, 16))).toBe(true); // (the search itself works)
+  });
+
+  test('one part is the boundary: ciphertext of partSize - 1 bytes is one PutObject, of partSize a one-part upload', async () => {
+    const below = deterministicBytes('buf-below', partSize - 17);
+    const postsBefore = env.s3.requestCounts.POST ?? 0;
+    const small = await putEncryptedObject({ client: env.client, cipher: env.v3, bucket: BUCKET, key: 'buf-below', body: below, partSize });
+    expect(small).toMatchObject({ multipart: false, parts: 1, ciphertextLength: partSize - 1 });
+    expect(env.s3.requestCounts.POST ?? 0).toBe(postsBefore); // no CreateMultipartUpload
+    expect((await getDecryptedObject({ client: env.client, cipher: env.v3, bucket: BUCKET, key: 'buf-below' })).equals(below)).toBe(true);
+
+    const exact = deterministicBytes('buf-exact', partSize - 16);
+    const one = await putEncryptedObject({ client: env.client, cipher: env.v3, bucket: BUCKET, key: 'buf-exact', body: exact, partSize });
+    expect(one).toMatchObject({ multipart: true, parts: 1, ciphertextLength: partSize });
+    expect((await getDecryptedObject({ client: env.client, cipher: env.v3, bucket: BUCKET, key: 'buf-exact' })).equals(exact)).toBe(true);
+  });
+
+  test('the default part size (8 MiB) applies to buffers too', async () => {
+    const data = deterministicBytes('buf-default', 8 * MiB);
+    const put = await putEncryptedObject({ client: env.client, cipher: env.v3, bucket: BUCKET, key: 'buf-default', body: data });
+    expect(put).toMatchObject({ multipart: true, parts: 2, ciphertextLength: 8 * MiB + 16 });
+  });
+
+  test('multipart buffer + V3 instruction file', async () => {
+    const data = deterministicBytes('mp-buf-if', partSize + 1);
+    const put = await putEncryptedObject({ client: env.client, cipher: env.v3, bucket: BUCKET, key: 'mp-buf-if', body: data, partSize, instructionFile: true });
+    expect(put).toMatchObject({ multipart: true, parts: 2, instructionFileKey: 'mp-buf-if.instruction' });
+    expect(Object.keys((await env.sdkClient.headObject({ Bucket: BUCKET, Key: 'mp-buf-if' })).Metadata!).sort()).toEqual(['x-amz-c', 'x-amz-d', 'x-amz-i']);
+    expect((await getDecryptedObject({ client: env.client, cipher: env.v3, bucket: BUCKET, key: 'mp-buf-if' })).equals(data)).toBe(true);
+  });
+
+  test('an UploadPart failing mid-upload (s3rver): the upload is aborted, no object, the buffer is unchanged', async () => {
+    const failing: UploadClient = {
+      putObject: (input) => env.client.putObject(input),
+      createMultipartUpload: (input) => env.client.createMultipartUpload(input),
+      uploadPart: async (input) => {
+        if (input.PartNumber === 2) throw Object.assign(new Error('connection reset'), { name: 'NetworkError' });
+        return env.client.uploadPart(input);
+      },
+      completeMultipartUpload: (input) => env.client.completeMultipartUpload(input),
+      abortMultipartUpload: (input) => env.client.abortMultipartUpload(input),
+    };
+    const body = deterministicBytes('mp-buf-fail', 2 * partSize + MiB);
+    const copy = Buffer.from(body);
+    const pendingBefore = await env.s3.pendingUploads(BUCKET);
+    const deletesBefore = env.s3.requestCounts.DELETE ?? 0;
+    const err = await rejection(putEncryptedObject({ client: failing, cipher: env.v3, bucket: BUCKET, key: 'mp-buf-fail', body, partSize }));
+    expect(err.name).toBe('NetworkError');
+    expect(env.s3.requestCounts.DELETE).toBe(deletesBefore + 1); // AbortMultipartUpload
+    expect(await env.s3.pendingUploads(BUCKET)).toEqual(pendingBefore);
+    expect((await rejection(env.sdkClient.headObject({ Bucket: BUCKET, Key: 'mp-buf-fail' }))).name).toBe('NotFound');
+    expect(body.equals(copy)).toBe(true);
   });
 });
 
@@ -143,17 +232,21 @@ describe('multipart failure handling against a scripted client', () => {
     return { client, calls };
   }
   const body = () => Readable.from([Buffer.alloc(2 * partSize + 10)]);
+  const bodies = {
+    stream: body,
+    buffer: () => Buffer.alloc(2 * partSize + 10),
+  };
 
-  test('UploadPart failure -> abort, original error rethrown', async () => {
+  test.each(['stream', 'buffer'] as const)('%s body: UploadPart failure -> abort, original error rethrown', async (kind) => {
     const { client, calls } = scriptedClient('uploadPart');
-    const err = await rejection(putEncryptedObject({ client, cipher: env.v3, bucket: 'b', key: 'k', body: body(), partSize }));
+    const err = await rejection(putEncryptedObject({ client, cipher: env.v3, bucket: 'b', key: 'k', body: bodies[kind](), partSize }));
     expect(err.name).toBe('SlowDown');
     expect(calls).toEqual(['create', 'part1', 'part2', 'abort:u-1']);
   });
 
-  test('CompleteMultipartUpload failure -> abort, original error rethrown', async () => {
+  test.each(['stream', 'buffer'] as const)('%s body: CompleteMultipartUpload failure -> abort, original error rethrown', async (kind) => {
     const { client, calls } = scriptedClient('completeMultipartUpload');
-    const err = await rejection(putEncryptedObject({ client, cipher: env.v3, bucket: 'b', key: 'k', body: body(), partSize }));
+    const err = await rejection(putEncryptedObject({ client, cipher: env.v3, bucket: 'b', key: 'k', body: bodies[kind](), partSize }));
     expect(err.name).toBe('InvalidPart');
     expect(calls).toEqual(['create', 'part1', 'part2', 'part3', 'complete', 'abort:u-1']);
   });
