@@ -25,7 +25,7 @@ async function main() {
     writeFileSync(file, randomBytes(20 * MiB)); // stands in for a large file of yours
     const original = await sha256(createReadStream(file));
 
-    // Streams of any size go up as multipart uploads of ciphertext (8 MiB parts); a failure aborts the upload.
+    // A ciphertext of 8 MiB or more goes up as a multipart upload (8 MiB parts); a failure aborts it.
     const key = 'scans/scan.dcm';
     const put = await putEncryptedObject({ client: s3, cipher, bucket, key, body: createReadStream(file), context: { study: '42' } });
 
