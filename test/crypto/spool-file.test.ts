@@ -4,9 +4,10 @@
  */
 /* eslint-disable no-bitwise -- masks POSIX permission bits. */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TamperedCiphertextError } from '../../src/crypto';
 import { SpoolFile, SPOOL_BUFFER_BYTES } from '../../src/crypto/cipher/spool-file';
 
 let dir: string;
@@ -40,7 +41,7 @@ test('the directory is 0700 and the file 0600 (POSIX)', async () => {
   expect(existsSync(spool.dir)).toBe(false);
 });
 
-test('stage() returns copies that concatenate to the input; chunks() reads the file back exactly across buffer reuse', async () => {
+test('stage() returns copies that concatenate to the input; segments() reads the file back exactly across buffer reuse, in pieces', async () => {
   const spool = await SpoolFile.create(dir);
   const data = randomBytes(2 * SPOOL_BUFFER_BYTES + SPOOL_BUFFER_BYTES / 2 + 11);
   const staged = await stageAll(spool, data, 300_001);
@@ -48,13 +49,14 @@ test('stage() returns copies that concatenate to the input; chunks() reads the f
   // Staging never splits beyond the buffer: no staged piece is larger than one buffer.
   expect(Math.max(...staged.map((s) => s.length))).toBeLessThanOrEqual(SPOOL_BUFFER_BYTES);
   await spool.finish();
-  const back: Buffer[] = [];
-  for await (const c of spool.chunks()) {
-    // Valid only until the next iteration: copy.
-    back.push(Buffer.from(c));
+  const back: Buffer[][] = [];
+  // A piece is a view of a reused read buffer, valid only during the call: copy.
+  for await (const pieces of spool.segments((piece) => Buffer.from(piece), 100_000)) {
+    back.push(pieces);
   }
   expect(back.length).toBe(3);
-  expect(Buffer.concat(back).equals(data)).toBe(true);
+  expect(back[0].length).toBe(Math.ceil(SPOOL_BUFFER_BYTES / 100_000));
+  expect(Buffer.concat(back.flat()).equals(data)).toBe(true);
   await spool.remove();
   expect(readdirSync(dir)).toEqual([]);
 });
@@ -73,4 +75,36 @@ test('a failed write surfaces from finish(), and remove() still deletes the dire
 test('create() in a missing directory rejects and leaves nothing behind', async () => {
   await expect(SpoolFile.create(join(dir, 'missing'))).rejects.toThrow(/ENOENT/);
   expect(readdirSync(dir)).toEqual([]);
+});
+
+test('a byte changed in the file: segments() yields the intact segments, zeroes what it decrypted of the changed one, and throws', async () => {
+  const spool = await SpoolFile.create(dir);
+  const data = randomBytes(2 * SPOOL_BUFFER_BYTES + 5000);
+  await stageAll(spool, data, 65_536);
+  await spool.finish();
+  // Flip one byte in the middle of the second segment.
+  const [name] = readdirSync(spool.dir);
+  const fd = openSync(join(spool.dir, name), 'r+');
+  const at = SPOOL_BUFFER_BYTES + 777_777;
+  writeSync(fd, Buffer.from([data[at] ^ 0xff]), 0, 1, at);
+  closeSync(fd);
+  const outputs: Buffer[] = [];
+  const yielded: Buffer[][] = [];
+  const copy = (piece: Buffer) => {
+    const out = Buffer.from(piece);
+    outputs.push(out);
+    return out;
+  };
+  await expect((async () => {
+    for await (const pieces of spool.segments(copy, 65_536)) {
+      yielded.push(pieces);
+    }
+  })()).rejects.toThrow(TamperedCiphertextError);
+  // The first segment came out intact; of the second, every piece handed to `decrypt` was zeroed, none yielded.
+  expect(yielded).toHaveLength(1);
+  expect(Buffer.concat(yielded[0]).equals(data.subarray(0, SPOOL_BUFFER_BYTES))).toBe(true);
+  const second = outputs.slice(yielded[0].length);
+  expect(Buffer.concat(second).length).toBe(SPOOL_BUFFER_BYTES);
+  expect(second.every((o) => o.every((b) => b === 0))).toBe(true);
+  await spool.remove();
 });

@@ -11,9 +11,10 @@
  *   staged into the spool and fed to a {@link GcmTagCalculator} (GHASH only), and the tag must match
  *   (constant-time). Then the spool is decrypted with AES-GCM in a second pass. The spool file is not
  *   trusted: {@link SpoolFile} tags every 2 MiB segment it writes with a GMAC under a key held only in
- *   memory and hands a segment to this pass only after its tag verified, so a byte changed in the file
- *   between the passes releases nothing of that segment or after it (the error ends the stream); the GCM
- *   tag is still checked again at the end.
+ *   memory and releases a segment's plaintext only after that segment's tag verified (the MAC is fed the
+ *   same pieces as the decipher, while they are in cache), so a byte changed in the file between the passes
+ *   releases nothing of that segment or after it (the error ends the stream); the GCM tag is still checked
+ *   again at the end.
  *
  * What is authenticated is always derived synchronously from the bytes as they arrived (decrypted, or
  * copied into the spool's staging buffer): a source that reuses its buffers once they were read cannot
@@ -196,10 +197,10 @@ export class AuthenticatedGcmDecryptStream extends Readable {
       return;
     }
     await this.spool.finish();
-    for await (const c of this.spool.chunks()) {
-      // The chunk's buffer is reused by the next read: decrypt it (into new buffers) before moving on.
-      for (let off = 0; off < c.length; off += RELEASE_CHUNK) {
-        await this.pushPlaintext(this.spoolDecipher.update(c.subarray(off, off + RELEASE_CHUNK)));
+    // Each segment's plaintext comes out only after the spool verified that segment (update returns new memory).
+    for await (const plaintexts of this.spool.segments((piece) => this.spoolDecipher.update(piece), RELEASE_CHUNK)) {
+      for (const plaintext of plaintexts) {
+        await this.pushPlaintext(plaintext);
       }
       if (this.destroyed) {
         return;

@@ -9,14 +9,16 @@
  *
  * The file is not trusted between the passes: each buffer written (a "segment", {@link SPOOL_BUFFER_BYTES}
  * except the last) gets a GMAC tag under a random key that exists only in this object's memory, computed
- * over the staged bytes before they are written. {@link SpoolFile.chunks} yields a segment only after its
- * length and tag verified (and fails if the file has more or fewer segments than were written), so bytes
- * changed on disk between the passes are never handed to the caller: no altered plaintext can be released.
- * GMAC (AES-GCM with the segment as additional data, nonce = segment index) runs at GHASH speed, several
- * times faster than HMAC-SHA256 here; recomputing it over altered bytes with the same nonce reveals nothing,
- * since the computed tag never leaves this object.
+ * over exactly the staged bytes, piece by piece as they are staged (while they are still in cache), before
+ * they are written. {@link SpoolFile.segments} reads a segment back, hands each piece to the caller's
+ * `decrypt` while feeding it to the segment's GMAC (again while in cache), and yields the outputs only after
+ * the segment's length and tag verified; on a mismatch the outputs are zeroed and it throws (it also fails
+ * if the file has more or fewer segments than were written). So bytes changed on disk between the passes
+ * are never released: no altered plaintext leaves. GMAC (AES-GCM with the segment as additional data,
+ * nonce = segment index) runs at GHASH speed, several times faster than HMAC-SHA256 here; recomputing it
+ * over altered bytes with the same nonce reveals nothing, since the computed tag never leaves this object.
  */
-import { createCipheriv, randomBytes, timingSafeEqual } from 'node:crypto';
+import { CipherGCM, createCipheriv, randomBytes, timingSafeEqual } from 'node:crypto';
 import { FileHandle, mkdtemp, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TamperedCiphertextError } from '../errors';
@@ -47,7 +49,9 @@ export class SpoolFile {
   /** Key of the per-segment GMAC; never leaves memory, zeroed on remove(). */
   private readonly macKey = randomBytes(32);
   /** GMAC tag and length of each segment written, in file order. */
-  private readonly segments: Array<{ readonly tag: Buffer; readonly length: number }> = [];
+  private readonly written: Array<{ readonly tag: Buffer; readonly length: number }> = [];
+  /** GMAC of the segment being staged (created at its first staged byte). */
+  private stagingMac: CipherGCM | undefined;
 
   private constructor(public readonly dir: string, private readonly handle: FileHandle) {}
 
@@ -68,6 +72,8 @@ export class SpoolFile {
     const n = bytes.copy(target, this.filled, 0, Math.min(bytes.length, SPOOL_BUFFER_BYTES - this.filled));
     const staged = target.subarray(this.filled, this.filled + n);
     this.filled += n;
+    this.stagingMac ??= this.segmentMac(this.written.length);
+    this.stagingMac.setAAD(staged);
     return staged;
   }
 
@@ -80,31 +86,47 @@ export class SpoolFile {
   }
 
   /**
-   * The file's bytes from the start, in chunks of up to {@link SPOOL_BUFFER_BYTES}, after {@link finish}.
-   * The two buffers are reused (the next read runs on the thread pool while the caller works on the
-   * current chunk), so a chunk is valid only until the caller asks for the next one.
+   * Pass 2, after {@link finish}: read the file back segment by segment (the next read runs on the thread pool
+   * while this one is processed) and cut each segment into pieces of at most `pieceBytes`. Each piece goes to
+   * `decrypt` and to the segment's GMAC; the outputs of a segment are yielded only once its length and tag
+   * verified, else they are zeroed and TamperedCiphertextError is thrown. A piece is a view of a reused read
+   * buffer, valid only during the `decrypt` call: `decrypt` must return new memory.
    */
-  public async *chunks(): AsyncGenerator<Buffer> {
+  public async *segments(decrypt: (piece: Buffer) => Buffer, pieceBytes: number): AsyncGenerator<Buffer[]> {
     let position = 0;
     let which = 0;
     let index = 0;
     let next = this.read(which, position);
     for (;;) {
       const bytesRead = await next;
-      const expected = this.segments[index];
+      const expected = this.written[index];
       if (bytesRead === 0 && expected === undefined) {
         return;
       }
-      const current = this.buffers[which].subarray(0, bytesRead);
-      // Verify before anything reads the segment: its length, then its tag (constant time).
-      if (expected === undefined || bytesRead !== expected.length || !timingSafeEqual(this.segmentTag(index, current), expected.tag)) {
+      if (expected === undefined || bytesRead !== expected.length) {
         throw new TamperedCiphertextError('spooled ciphertext changed between authentication and decryption');
       }
+      const current = this.buffers[which].subarray(0, bytesRead);
       position += bytesRead;
-      index += 1;
       which = 1 - which;
       next = this.read(which, position);
-      yield current;
+      const mac = this.segmentMac(index);
+      const outputs: Buffer[] = [];
+      for (let off = 0; off < current.length; off += pieceBytes) {
+        const piece = current.subarray(off, off + pieceBytes);
+        mac.setAAD(piece);
+        outputs.push(decrypt(piece));
+      }
+      mac.final();
+      // Constant-time comparison of the segment's tag before anything of it leaves.
+      if (!timingSafeEqual(mac.getAuthTag(), expected.tag)) {
+        for (const o of outputs) {
+          o.fill(0);
+        }
+        throw new TamperedCiphertextError('spooled ciphertext changed between authentication and decryption');
+      }
+      index += 1;
+      yield outputs;
     }
   }
 
@@ -125,8 +147,11 @@ export class SpoolFile {
     const length = this.filled;
     const position = this.writePosition;
     this.writePosition += length;
-    // Tag the staged bytes synchronously, before the write: exactly what the caller authenticated.
-    this.segments.push({ tag: this.segmentTag(this.segments.length, buffer.subarray(0, length)), length });
+    // The segment's tag covers exactly the staged bytes (fed as they were staged), fixed before the write.
+    const mac = this.stagingMac as CipherGCM;
+    this.stagingMac = undefined;
+    mac.final();
+    this.written.push({ tag: mac.getAuthTag(), length });
     this.busy[this.current] = this.writeFully(buffer, length, position);
     // A failed write surfaces from reserve()/finish(); never as an unhandled rejection.
     this.busy[this.current]!.catch(() => undefined);
@@ -162,12 +187,10 @@ export class SpoolFile {
   }
 
   /** GMAC of one segment: AES-256-GCM under the in-memory key, nonce = 0^4 || index (64-bit), the segment as AAD. */
-  private segmentTag(index: number, bytes: Buffer): Buffer {
+  private segmentMac(index: number): CipherGCM {
     const nonce = Buffer.alloc(12);
     nonce.writeBigUInt64BE(BigInt(index), 4);
-    const gmac = createCipheriv('aes-256-gcm', this.macKey, nonce, { authTagLength: 16 });
-    gmac.setAAD(bytes);
-    gmac.final();
-    return gmac.getAuthTag();
+    return createCipheriv('aes-256-gcm', this.macKey, nonce, { authTagLength: 16 });
   }
+
 }
