@@ -7,15 +7,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import * as ts from 'typescript';
 import { fmt, fmtSummary, table } from './report';
 import { summarize, Summary } from './stats';
+import { tsFilesUnder, writeTranspiledCopy } from '../test/fixtures/transpiled-copy';
 
 const ROOT = join(__dirname, '..');
 const MiB = 1024 * 1024;
@@ -31,24 +31,8 @@ export interface InventoryResult {
   readonly sampledPeak: Summary;
 }
 
-function listTs(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    if (statSync(p).isDirectory()) return listTs(p);
-    return p.endsWith('.ts') && !p.endsWith('.d.ts') ? [p] : [];
-  });
-}
-
 function buildChild(dir: string): string {
-  for (const f of [...listTs(join(ROOT, 'src')), join(ROOT, 'bench', 'inventory-child.ts')]) {
-    const js = ts.transpileModule(readFileSync(f, 'utf8'), {
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-      fileName: f,
-    }).outputText;
-    const out = join(dir, relative(ROOT, f)).replace(/\.ts$/, '.js');
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, js);
-  }
+  writeTranspiledCopy([...tsFilesUnder(join(ROOT, 'src')), join(ROOT, 'bench', 'inventory-child.ts')], dir);
   // package-info.ts reads ../../package.json from lib/check.
   writeFileSync(join(dir, 'package.json'), readFileSync(join(ROOT, 'package.json')));
   return join(dir, 'bench', 'inventory-child.js');

@@ -5,40 +5,21 @@
  * Peak = process.resourceUsage().maxRSS; a 20 ms sampled process.memoryUsage().rss is reported too.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
-import * as ts from 'typescript';
+import { join } from 'node:path';
 import { fmt, fmtSummary, table } from './report';
 import { summarize, Summary } from './stats';
+import { tsFilesUnder, writeTranspiledCopy } from '../test/fixtures/transpiled-copy';
 
 const ROOT = join(__dirname, '..');
 const MiB = 1024 * 1024;
 export const MEMORY_TARGET_BYTES = 128 * MiB;
 
-function listTs(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    if (statSync(p).isDirectory()) {
-      return listTs(p);
-    }
-    return p.endsWith('.ts') && !p.endsWith('.d.ts') ? [p] : [];
-  });
-}
-
 /** Transpile src/ and the child into a temp dir (CommonJS), returning the child's path. */
 function buildChild(): { dir: string; child: string } {
   const dir = mkdtempSync(join(tmpdir(), 'bench-memory-'));
-  const files = [...listTs(join(ROOT, 'src')), join(ROOT, 'bench', 'memory-child.ts')];
-  for (const f of files) {
-    const js = ts.transpileModule(readFileSync(f, 'utf8'), {
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-      fileName: f,
-    }).outputText;
-    const out = join(dir, relative(ROOT, f)).replace(/\.ts$/, '.js');
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, js);
-  }
+  writeTranspiledCopy([...tsFilesUnder(join(ROOT, 'src')), join(ROOT, 'bench', 'memory-child.ts')], dir);
   return { dir, child: join(dir, 'bench', 'memory-child.js') };
 }
 
