@@ -3,7 +3,7 @@
 // Plain CommonJS (no top-level await). Run: BUCKET=my-bucket KMS_KEY_ID=arn:aws:kms:... node streaming.cjs
 // Region, credentials and endpoints come from the AWS SDK's usual settings (AWS_REGION, AWS_ENDPOINT_URL_S3, ...).
 const { createHash, randomBytes } = require('node:crypto');
-const { createReadStream, createWriteStream, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { pipeline } = require('node:stream/promises');
@@ -46,7 +46,9 @@ async function main() {
     // Without S3: encryptStream returns the metadata before any byte flows; keep it beside the ciphertext.
     const encrypted = await cipher.encryptStream(createReadStream(file));
     await pipeline(encrypted.stream, createWriteStream(join(dir, 'scan.dcm.enc')));
-    const decrypted = await cipher.decryptStream(createReadStream(join(dir, 'scan.dcm.enc')), encrypted.metadata);
+    // Declaring the length lets a file above maxInMemoryBytes (64 MiB) go to the temp file from its first byte.
+    const encFile = join(dir, 'scan.dcm.enc');
+    const decrypted = await cipher.decryptStream(createReadStream(encFile), encrypted.metadata, { ciphertextLength: statSync(encFile).size });
     if (await sha256(decrypted) !== original) throw new Error('the file decrypted differs from the original');
 
     console.log(`streaming: ${put.ciphertextLength} bytes of ciphertext in ${put.parts} parts, `
