@@ -14,8 +14,9 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
-import { Readable, Transform, TransformCallback, TransformOptions, Writable } from 'node:stream';
+import { Transform, TransformCallback, TransformOptions, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { chunkSource as source } from './crypto-throughput';
 import { maybeGc, nowMs, pairRatios, summarize } from './stats';
 import { ContentParams } from '../src/crypto/cipher/content-params';
 import { GcmEncryptTransform, GcmUnauthenticatedDecryptTransform } from '../src/crypto/cipher/gcm-streams';
@@ -76,22 +77,6 @@ const ctTag = ctAll.subarray(TOTAL);
 const bodyChunks: Buffer[] = [];
 for (let off = 0; off < TOTAL; off += CHUNK) {
   bodyChunks.push(ctBody.subarray(off, Math.min(TOTAL, off + CHUNK)));
-}
-
-/** Same source as bench/crypto-throughput.ts: a Readable over the chunks, highWaterMark 64 KiB. */
-function source(chunks: readonly Buffer[]): Readable {
-  let i = 0;
-  return new Readable({
-    highWaterMark: CHUNK,
-    read() {
-      while (i < chunks.length) {
-        if (!this.push(chunks[i++])) {
-          return;
-        }
-      }
-      this.push(null);
-    },
-  });
 }
 
 class CountingSink extends Writable {
