@@ -44,12 +44,35 @@ function logDelivery(target: s3.Bucket, source: s3.IBucket, prefix: string): voi
   }));
 }
 
+/** The daily encryption inventory of `source` into `target`, with the scoped delivery grant (as InventoryBucket writes it). */
+function inventoryDelivery(target: s3.Bucket, source: s3.Bucket, prefix: string): void {
+  target.addToResourcePolicy(new iam.PolicyStatement({
+    effect: iam.Effect.ALLOW,
+    principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
+    actions: ['s3:PutObject'],
+    resources: [target.arnForObjects(`${prefix}/*`)],
+    conditions: {
+      ArnLike: { 'aws:SourceArn': source.bucketArn },
+      StringEquals: { 'aws:SourceAccount': Stack.of(source).account, 's3:x-amz-acl': 'bucket-owner-full-control' },
+    },
+  }));
+  (source.node.defaultChild as s3.CfnBucket).inventoryConfigurations = [{
+    id: 'EncryptionAudit',
+    enabled: true,
+    includedObjectVersions: 'Current',
+    scheduleFrequency: 'Daily',
+    optionalFields: ['Size', 'LastModifiedDate', 'StorageClass', 'EncryptionStatus', 'BucketKeyStatus'],
+    destination: { bucketArn: target.bucketArn, bucketAccountId: Stack.of(target).account, format: 'CSV', prefix },
+  }];
+}
+
 /**
  * The same resources written by hand with the plain L2s: per bucket an s3.Bucket (SSE-KMS with a
  * rotating retained key and a bucket key, versioning, BLOCK_ALL, enforceSSL, TLS 1.2, bucket-owner-
  * enforced, SSE-C blocked, the four Deny statements of enforcement-statements.ts, server access
- * logs into a shared log bucket with a scoped log-delivery grant); once per stack the access-log
- * bucket and a CloudTrail trail (KMS key with the CloudTrail / CloudWatch Logs key policy, log
+ * logs into a shared log bucket with a scoped log-delivery grant, a daily encryption inventory into a
+ * shared inventory bucket with a scoped delivery grant); once per stack the access-log bucket, the
+ * inventory bucket and a CloudTrail trail (KMS key with the CloudTrail / CloudWatch Logs key policy, log
  * bucket with lifecycle and policy, log group, role, managed policy, CfnTrail with advanced event
  * selectors over every bucket). Without SecureBucket's validation and cdk-nag acknowledgements.
  */
@@ -67,6 +90,24 @@ export function handWrittenStack(stack: Stack, n: number): void {
       id: 'ExpireAccessLogs',
       expiration: Duration.days(365),
       noncurrentVersionExpiration: Duration.days(30),
+      abortIncompleteMultipartUploadAfter: Duration.days(7),
+    }],
+  });
+
+  // The per-stack inventory destination, secured like the access-log bucket.
+  const inventoryBucket = new s3.Bucket(stack, 'InventoryBucket', {
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    enforceSSL: true,
+    minimumTLSVersion: 1.2,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    blockedEncryptionTypes: [s3.BlockedEncryptionType.SSE_C],
+    versioned: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+    lifecycleRules: [{
+      id: 'ExpireInventoryReports',
+      expiration: Duration.days(90),
+      noncurrentVersionExpiration: Duration.days(7),
       abortIncompleteMultipartUploadAfter: Duration.days(7),
     }],
   });
@@ -174,6 +215,7 @@ export function handWrittenStack(stack: Stack, n: number): void {
     const prefix = `${b.node.path}/`;
     (b.node.defaultChild as s3.CfnBucket).loggingConfiguration = { destinationBucketName: accessLogs.bucketName, logFilePrefix: prefix };
     logDelivery(accessLogs, b, prefix);
+    inventoryDelivery(inventoryBucket, b, b.node.path);
     buckets.push(b);
   }
 

@@ -202,6 +202,8 @@ export function missingStatements(stack: Stack, required: unknown[], statements:
 
 function covers(final: any, required: any): boolean {
   if (final === null || typeof final !== 'object' || required === null || typeof required !== 'object') return false;
+  // Most pairs differ in their Sid: decided before any canonical JSON is built.
+  if (typeof required.Sid === 'string' && typeof final.Sid === 'string' && final.Sid !== required.Sid) return false;
   for (const k of ['Sid', 'Effect', 'Condition', 'NotAction', 'NotPrincipal', 'NotResource']) {
     if (required[k] !== undefined && canonical(final[k]) !== canonical(required[k])) return false;
     if (required[k] === undefined && k !== 'Sid' && final[k] !== undefined) return false;

@@ -34,7 +34,8 @@ export function resolvedStackTemplate(stack: Stack): ResolvedStackTemplate {
     try {
       const fragment = stack.resolve(c._toCloudFormation()) as Record<string, Record<string, unknown>>;
       for (const [section, entries] of Object.entries(fragment ?? {})) {
-        template[section] = { ...(template[section] ?? {}), ...entries };
+        // Merged in place: copying the section for every element would make rendering quadratic.
+        Object.assign(template[section] ??= {}, entries);
       }
     } catch (e) {
       if (CfnResource.isCfnResource(c)) {

@@ -12,8 +12,34 @@
 
 const TOKEN = /\$\{[^}]*\}/g;
 
-/** Splits a value into literal characters and whole tokens. */
-function atoms(s: string): string[] {
+/**
+ * A size-capped memo for the pure functions below: a rule run asks the same questions of the same
+ * strings many times (every bucket of a stack against the same trail selectors and statement patterns),
+ * and SecureBucket runs the rules at every synth. Dropped whole when full: never wrong, only slower.
+ */
+class Memo<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly limit = 20_000) {}
+  public get(key: string, compute: () => V): V {
+    let v = this.map.get(key);
+    if (v === undefined) {
+      if (this.map.size >= this.limit) this.map.clear();
+      v = compute();
+      this.map.set(key, v);
+    }
+    return v;
+  }
+}
+
+const atomsMemo = new Memo<readonly string[]>();
+const matchesMemo = new Memo<boolean>();
+
+/** Splits a value into literal characters and whole tokens (memoized; the result is shared: never modify it). */
+function atoms(s: string): readonly string[] {
+  return atomsMemo.get(s, () => splitAtoms(s));
+}
+
+function splitAtoms(s: string): readonly string[] {
   const out: string[] = [];
   let last = 0;
   for (const m of s.matchAll(TOKEN)) {
@@ -22,7 +48,7 @@ function atoms(s: string): string[] {
     last = m.index! + m[0].length;
   }
   for (const ch of s.slice(last)) out.push(ch);
-  return out;
+  return Object.freeze(out);
 }
 
 const isToken = (a: string) => a.length > 1;
@@ -38,6 +64,11 @@ function patternAtoms(pattern: string): Array<{ kind: 'lit' | 'star' | 'one'; te
  * tokens treated as opaque (see the module comment).
  */
 export function wildcardMatches(pattern: string, value: string, ignoreCase = false): boolean {
+  // JSON of the arguments: an unambiguous key whatever characters the strings hold.
+  return matchesMemo.get(JSON.stringify([ignoreCase, pattern, value]), () => wildcardMatchesUncached(pattern, value, ignoreCase));
+}
+
+function wildcardMatchesUncached(pattern: string, value: string, ignoreCase: boolean): boolean {
   const p = patternAtoms(ignoreCase ? pattern.toLowerCase() : pattern);
   const v = atoms(ignoreCase ? value.toLowerCase() : value);
   // dp[j]: p[0..i) matches v[0..j)
