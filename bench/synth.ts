@@ -44,6 +44,26 @@ function logDelivery(target: s3.Bucket, source: s3.IBucket, prefix: string): voi
   }));
 }
 
+/** A bucket an AWS service delivers into (access logs, inventory reports), written with the plain L2. */
+function deliveryBucket(stack: Stack, id: string, ruleId: string, days: number, noncurrentDays: number): s3.Bucket {
+  return new s3.Bucket(stack, id, {
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    enforceSSL: true,
+    minimumTLSVersion: 1.2,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    blockedEncryptionTypes: [s3.BlockedEncryptionType.SSE_C],
+    versioned: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+    lifecycleRules: [{
+      id: ruleId,
+      expiration: Duration.days(days),
+      noncurrentVersionExpiration: Duration.days(noncurrentDays),
+      abortIncompleteMultipartUploadAfter: Duration.days(7),
+    }],
+  });
+}
+
 /** The daily encryption inventory of `source` into `target`, with the scoped delivery grant (as InventoryBucket writes it). */
 function inventoryDelivery(target: s3.Bucket, source: s3.Bucket, prefix: string): void {
   target.addToResourcePolicy(new iam.PolicyStatement({
@@ -77,40 +97,9 @@ function inventoryDelivery(target: s3.Bucket, source: s3.Bucket, prefix: string)
  * selectors over every bucket). Without SecureBucket's validation and cdk-nag acknowledgements.
  */
 export function handWrittenStack(stack: Stack, n: number): void {
-  const accessLogs = new s3.Bucket(stack, 'AccessLogs', {
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    enforceSSL: true,
-    minimumTLSVersion: 1.2,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    encryption: s3.BucketEncryption.S3_MANAGED,
-    blockedEncryptionTypes: [s3.BlockedEncryptionType.SSE_C],
-    versioned: true,
-    removalPolicy: RemovalPolicy.RETAIN,
-    lifecycleRules: [{
-      id: 'ExpireAccessLogs',
-      expiration: Duration.days(365),
-      noncurrentVersionExpiration: Duration.days(30),
-      abortIncompleteMultipartUploadAfter: Duration.days(7),
-    }],
-  });
-
+  const accessLogs = deliveryBucket(stack, 'AccessLogs', 'ExpireAccessLogs', 365, 30);
   // The per-stack inventory destination, secured like the access-log bucket.
-  const inventoryBucket = new s3.Bucket(stack, 'InventoryBucket', {
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    enforceSSL: true,
-    minimumTLSVersion: 1.2,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    encryption: s3.BucketEncryption.S3_MANAGED,
-    blockedEncryptionTypes: [s3.BlockedEncryptionType.SSE_C],
-    versioned: true,
-    removalPolicy: RemovalPolicy.RETAIN,
-    lifecycleRules: [{
-      id: 'ExpireInventoryReports',
-      expiration: Duration.days(90),
-      noncurrentVersionExpiration: Duration.days(7),
-      abortIncompleteMultipartUploadAfter: Duration.days(7),
-    }],
-  });
+  const inventoryBucket = deliveryBucket(stack, 'InventoryBucket', 'ExpireInventoryReports', 90, 7);
 
   // Trail: key, log bucket, log group, role, policy, CfnTrail.
   const ct = new iam.ServicePrincipal('cloudtrail.amazonaws.com');
