@@ -5,7 +5,6 @@
  * process (plain `node` on a transpiled copy of src/), like bench/memory.ts; peak =
  * process.resourceUsage().maxRSS of that process. Generation is not timed.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +12,7 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { runNodeChild } from './child';
 import { fmt, fmtSummary, table } from './report';
 import { summarize, Summary } from './stats';
 import { tsFilesUnder, writeTranspiledCopy } from '../test/fixtures/transpiled-copy';
@@ -99,17 +99,13 @@ export async function runInventory(o: { quick: boolean }, log: (s: string) => vo
       files,
     }));
     log(`  inventory: ${fmt(rows)} rows in ${FILES} gzip files, ${fmt(gzipBytes / MiB, 1)} MiB`);
-    const samples: Array<{ rows: number; ms: number; maxRssBytes: number; peakSampledRssBytes: number }> = [];
+    type ChildOut = {
+      rows: number; nonCompliant: number; code: number; ms: number; maxRssBytes: number; peakSampledRssBytes: number; baselineRssBytes: number;
+    };
+    const samples: ChildOut[] = [];
     for (let r = 0; r < runs; r++) {
-      // Through /bin/sh without exec, as bench/memory.ts does: ru_maxrss is not inherited from this process.
-      const res = spawnSync('/bin/sh', ['-c', '"$0" "$@"; exit $?', process.execPath, child, manifest, join(dir, 'fix.csv')], {
-        encoding: 'utf8',
-        env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') },
-        maxBuffer: 1024 * 1024,
-      });
-      if (res.status !== 0) throw new Error(`inventory child failed (${res.status}): ${res.stderr}`);
-      const out = JSON.parse(res.stdout.trim().split('\n').pop()!);
-      if (out.rows !== rows || out.nonCompliant !== rows / 10 || out.code !== 1) throw new Error(`inventory child miscounted: ${res.stdout}`);
+      const out = runNodeChild(child, [manifest, join(dir, 'fix.csv')], { what: 'inventory child' }) as ChildOut;
+      if (out.rows !== rows || out.nonCompliant !== rows / 10 || out.code !== 1) throw new Error(`inventory child miscounted: ${JSON.stringify(out)}`);
       samples.push(out);
       log(`  run ${r + 1}: ${fmt(out.rows / (out.ms / 1000))} rows/s, maxRSS ${fmt(out.maxRssBytes / MiB, 1)} MiB (RSS before the audit ${fmt(out.baselineRssBytes / MiB, 1)} MiB)`);
     }

@@ -4,10 +4,10 @@
  * transpiled copy of src/ and bench/memory-child.ts (TypeScript itself is not loaded there).
  * Peak = process.resourceUsage().maxRSS; a 20 ms sampled process.memoryUsage().rss is reported too.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runNodeChild } from './child';
 import { fmt, fmtSummary, table } from './report';
 import { summarize, Summary } from './stats';
 import { tsFilesUnder, writeTranspiledCopy } from '../test/fixtures/transpiled-copy';
@@ -60,18 +60,7 @@ export function runMemory(o: { quick: boolean }, log: (s: string) => void): Memo
     for (const what of ['encrypt', 'auth', 'auth-unknown-length', 'unauth']) {
       const samples: ChildOut[] = [];
       for (let r = 0; r < runs; r++) {
-        // Through /bin/sh without exec: Linux carries ru_maxrss (and the forked copy's high-water
-        // mark) across fork+exec, so a child exec'd straight from this large process would report
-        // this process's peak. The shell's own child starts clean.
-        const res = spawnSync('/bin/sh', ['-c', '"$0" "$@"; exit $?', process.execPath, '--expose-gc', child, String(bytes), what], {
-          encoding: 'utf8',
-          env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') },
-          maxBuffer: 1024 * 1024,
-        });
-        if (res.status !== 0) {
-          throw new Error(`memory child (${what}) failed: ${res.stderr}`);
-        }
-        samples.push(JSON.parse(res.stdout.trim().split('\n').pop()!) as ChildOut);
+        samples.push(runNodeChild(child, [String(bytes), what], { nodeArgs: ['--expose-gc'], what: `memory child (${what})` }) as ChildOut);
       }
       const r: MemoryResult = {
         what,

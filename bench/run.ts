@@ -7,10 +7,11 @@
  * --only      comma-separated subset of: crypto, memory, put, kms, synth, inventory
  * --markdown  also write the report (machine, tables, targets) to FILE
  */
-import { execSync, spawnSync } from 'node:child_process';
+import { execSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
+import { runNodeChild } from './child';
 import {
   CaseResult, ContenderId, CryptoOptions, ContenderResult, cryptoMarkdown, defaultMaxInMemoryBytes, GiB, MiB, MIN_PAIRS,
 } from './crypto-throughput';
@@ -434,18 +435,8 @@ export function runCryptoInChild(o: CryptoOptions): CaseResult[] {
   const dir = mkdtempSync(join(os.tmpdir(), 'bench-crypto-'));
   try {
     writeTranspiledCopy([...tsFilesUnder(join(REPO_ROOT, 'src')), ...tsFilesUnder(join(REPO_ROOT, 'bench'))], dir);
-    // Through /bin/sh without exec, like bench/memory.ts (a clean process, not a fork of this one).
-    const res = spawnSync('/bin/sh', ['-c', '"$0" "$@"; exit $?', process.execPath, '--expose-gc', join(dir, 'bench', 'crypto-child.js'),
-      ...(o.quick ? ['--quick'] : [])], {
-      encoding: 'utf8',
-      env: { ...process.env, NODE_PATH: join(REPO_ROOT, 'node_modules'), NODE_OPTIONS: '' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    if (res.status !== 0) {
-      throw new Error(`crypto child failed (status ${res.status})`);
-    }
-    return JSON.parse(res.stdout.trim().split('\n').pop()!) as CaseResult[];
+    return runNodeChild(join(dir, 'bench', 'crypto-child.js'), o.quick ? ['--quick'] : [],
+      { nodeArgs: ['--expose-gc'], inheritStderr: true, what: 'crypto child' }) as CaseResult[];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
