@@ -11,15 +11,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 import { AccessLogsBucket, EncryptionAuditTrail } from '../../src';
 import { SecureBucketConfigError } from '../../src/private/errors';
+import { synthError } from '../fixtures/synth-error';
 
-function synthError(app: App): SecureBucketConfigError {
-  try {
-    app.synth();
-  } catch (e) {
-    return e as SecureBucketConfigError;
-  }
-  throw new Error('expected synthesis to fail, but it succeeded');
-}
 
 function expectRefused(app: App, path: string, prop: RegExp, what: RegExp) {
   const err = synthError(app);

@@ -13,6 +13,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 import { AccessLogsBucket, EncryptionMode, EncryptionModeKind, SecureBucket, SecureBucketErrors } from '../../src';
 import { SecureBucketConfigError } from '../../src/private/errors';
+import { synthError } from '../fixtures/synth-error';
 
 function stackWith(mode: EncryptionMode, extra: Partial<ConstructorParameters<typeof SecureBucket>[2]> = {}) {
   const app = new App();
@@ -22,15 +23,6 @@ function stackWith(mode: EncryptionMode, extra: Partial<ConstructorParameters<ty
   return { app, stack, bucket, cfn };
 }
 
-/** The error synthesis throws; fails the test if synthesis succeeds. */
-function synthError(app: App): SecureBucketConfigError {
-  try {
-    app.synth();
-  } catch (e) {
-    return e as SecureBucketConfigError;
-  }
-  throw new Error('expected synthesis to fail, but it succeeded');
-}
 
 function expectRefused(app: App, prop: RegExp, what: RegExp, path = 'S/Data') {
   const err = synthError(app);
