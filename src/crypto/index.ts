@@ -37,6 +37,7 @@ export {
   type S3UploadPartInput, type S3UploadPartOutput, type S3UploadPartCopyInput, type S3UploadPartCopyOutput, type S3CompletedPart,
   type S3CompleteMultipartUploadInput, type S3CompleteMultipartUploadOutput, type S3AbortMultipartUploadInput, type S3GetObjectTaggingInput,
   type S3GetObjectTaggingOutput, type S3CopyObjectInput, type S3CopyObjectOutput, type S3ServerSideEncryption, type S3StorageClass,
+  type S3ChecksumAlgorithm, type S3ObjectLockMode, type S3RestatedHeaders,
 } from './s3/s3-client';
 export { putEncryptedObject, type PutEncryptedObjectOptions, type PutEncryptedObjectResult } from './s3/put-encrypted-object';
 export { getDecryptedObject, type GetDecryptedObjectOptions } from './s3/get-decrypted-object';
@@ -47,6 +48,7 @@ export { INSTRUCTION_FILE_SUFFIX, instructionFileKey } from './s3/instruction-fi
 
 // Key rotation without re-encrypting content.
 export { rewrapMetadata, type RewrapMetadataOptions, type RewrapMetadataResult } from './rewrap/rewrap-metadata';
+export { ObjectChangedError, SourceKeyMismatchError, ObjectLockError } from './rewrap/rewrap-errors';
 export { rewrapObject, type RewrapObjectOptions, type RewrapObjectResult } from './s3/rewrap-object';
 export {
   rewrapObjects, type RewrapObjectsOptions, type RewrapObjectsResult, type RewrapCheckpoint, type RewrapOutcome, type RewrapProgress,

@@ -13,7 +13,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 /** Values (classes, functions, constants): what `require('cdk-secure-bucket/crypto')` returns. */
 const VALUES = [
   'CachingKeyring', 'EncryptionContextMismatchError', 'EnvelopeCipher', 'INSTRUCTION_FILE_SUFFIX', 'InvalidArgumentError',
-  'KeyNotAllowedError', 'KmsError', 'KmsKeyring', 'MetadataTooLargeError', 'RawAesKeyring', 'S3EncryptionError',
+  'KeyNotAllowedError', 'KmsError', 'KmsKeyring', 'MetadataTooLargeError', 'ObjectChangedError', 'ObjectLockError', 'RawAesKeyring',
+  'S3EncryptionError', 'SourceKeyMismatchError',
   'SSE_C_ALGORITHM', 'SSE_C_KEY_LENGTH', 'TamperedCiphertextError', 'TruncatedCiphertextError', 'UnsupportedFormatError',
   'WrongKeyError', 'customerKeyMd5', 'generateCustomerKey', 'getDecryptedObject', 'getDecryptedObjectStream', 'getObjectRange',
   'instructionFileKey', 'putEncryptedObject', 'resolveObjectMetadata', 'rewrapMetadata', 'rewrapObject', 'rewrapObjects',
@@ -32,10 +33,11 @@ const TYPES = [
   'PutEncryptedObjectOptions', 'PutEncryptedObjectResult', 'RandomBytesFn', 'RawAesDecryptionKey', 'RawAesKeyringProps',
   'ResolveObjectMetadataOptions', 'RewrapCheckpoint', 'RewrapMetadataOptions', 'RewrapMetadataResult', 'RewrapObjectOptions',
   'RewrapObjectResult', 'RewrapObjectsOptions', 'RewrapObjectsResult', 'RewrapOutcome', 'RewrapProgress', 'RotateCustomerKeyOptions',
-  'S3AbortMultipartUploadInput', 'S3ClientLike', 'S3CompleteMultipartUploadInput', 'S3CompleteMultipartUploadOutput',
+  'S3AbortMultipartUploadInput', 'S3ChecksumAlgorithm', 'S3ClientLike', 'S3CompleteMultipartUploadInput', 'S3CompleteMultipartUploadOutput',
   'S3CompletedPart', 'S3CopyObjectInput', 'S3CopyObjectOutput', 'S3CreateMultipartUploadInput', 'S3CreateMultipartUploadOutput',
   'S3EncryptionErrorOptions', 'S3GetObjectInput', 'S3GetObjectOutput', 'S3GetObjectTaggingInput', 'S3GetObjectTaggingOutput',
-  'S3HeadObjectInput', 'S3HeadObjectOutput', 'S3PutObjectInput', 'S3PutObjectOutput', 'S3ServerSideEncryption', 'S3StorageClass',
+  'S3HeadObjectInput', 'S3HeadObjectOutput', 'S3ObjectLockMode', 'S3PutObjectInput', 'S3PutObjectOutput', 'S3RestatedHeaders',
+  'S3ServerSideEncryption', 'S3StorageClass',
   'S3UploadPartCopyInput', 'S3UploadPartCopyOutput', 'S3UploadPartInput', 'S3UploadPartOutput', 'SseCopySourceCustomerFields',
   'SseCopySourceParams', 'SseCustomerFields', 'SseCustomerParams', 'WrapDataKeyRequest', 'WrappedDataKey',
 ];

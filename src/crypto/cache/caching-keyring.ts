@@ -162,6 +162,13 @@ export class CachingKeyring implements Keyring {
     return inner.call(this.keyring, request);
   }
 
+  /** The wrapped keyring's primary key, without the cache (a cached key proves nothing about the stored wrap). */
+  public primaryKeyOnly(): Keyring {
+    const inner = this.keyring.primaryKeyOnly?.();
+    needs(inner !== undefined, () => new InvalidArgumentError('CachingKeyring: the wrapped keyring has no primaryKeyOnly'));
+    return inner;
+  }
+
   public async onDecrypt(request: DecryptionRequest): Promise<Uint8Array> {
     const id = decryptCacheId(request);
     const entry = this.lookup(id, 'decrypt', this.now());

@@ -83,4 +83,11 @@ export interface Keyring {
    * needs (`rewrapMetadata`, `rewrapObject`). Optional; a keyring without it cannot be a re-wrap target.
    */
   wrapDataKey?(request: WrapDataKeyRequest): Promise<WrappedDataKey>;
+  /**
+   * A keyring that unwraps only what this keyring's own (primary) wrapping key wrapped: no additional
+   * decryption keys, no cache. Key rotation uses it to prove that a stored data key is wrapped by the target
+   * key itself, not merely readable by a keyring that also knows older keys. Optional; a keyring without it
+   * cannot be a re-wrap target.
+   */
+  primaryKeyOnly?(): Keyring;
 }

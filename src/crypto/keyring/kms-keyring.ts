@@ -101,6 +101,11 @@ export class KmsKeyring implements Keyring {
     return { encryptedDataKey: Uint8Array.from(blob), wrapAlgorithm: WRAP_ALG_KMS_CONTEXT, materialsDescription: Object.freeze(encryptionContext) };
   }
 
+  /** This keyring: KMS Decrypt is always called with the configured KeyId, so KMS unwraps only under that key. */
+  public primaryKeyOnly(): Keyring {
+    return this;
+  }
+
   public async onDecrypt(request: DecryptionRequest): Promise<Uint8Array> {
     const stored = request.materialsDescription;
     let encryptionContext: Record<string, string>;

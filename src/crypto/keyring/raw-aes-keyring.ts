@@ -114,6 +114,12 @@ export class RawAesKeyring implements Keyring {
     return { encryptedDataKey, wrapAlgorithm: WRAP_ALG_AES_GCM, materialsDescription };
   }
 
+  /** A keyring with the same wrapping key and description and no additional decryption keys. */
+  public primaryKeyOnly(): Keyring {
+    if (this.additional.length === 0) return this;
+    return new RawAesKeyring({ wrappingKey: this.wrappingKey, materialDescription: this.materialDescription, randomBytes: this.randomBytes });
+  }
+
   public async onDecrypt(request: DecryptionRequest): Promise<Uint8Array> {
     const isLegacy = request.wrapAlgorithm === 'AESWrap' || request.wrapAlgorithm === 'AES';
     needs(isLegacy || request.wrapAlgorithm === WRAP_ALG_AES_GCM,

@@ -86,9 +86,9 @@ export async function rewrapMetadata(metadata: Readonly<Record<string, string | 
     if (parsed.unencryptedContentLength !== undefined) {
       out[KEY_UNENCRYPTED_CONTENT_LENGTH] = String(parsed.unencryptedContentLength);
     }
-    // Read the new wrap back with the target keyring before anyone stores it.
+    // Read the new wrap back with the target's primary key alone before anyone stores it.
     const reparsed = parseContentMetadata(out);
-    check = await targetKeyring.onDecrypt(decryptionRequestFor(reparsed, targetContext));
+    check = await (targetKeyring.primaryKeyOnly?.() ?? targetKeyring).onDecrypt(decryptionRequestFor(reparsed, targetContext));
     needs(check instanceof Uint8Array && check.length === DATA_KEY_LENGTH && timingSafeEqual(check, dataKey),
       () => new WrongKeyError('rewrap: the target keyring does not unwrap the new wrapped key to the same data key'));
     if (options.enforceRotation === true) {

@@ -31,6 +31,10 @@ export interface S3PutObjectInput extends SseCustomerFields {
   ContentLength?: number;
   ContentType?: string;
   Metadata?: Record<string, string>;
+  /** Write only if the stored object has this ETag (S3: 412 otherwise, 404 when there is none). */
+  IfMatch?: string;
+  /** `*`: write only if there is no object under the key (S3: 412 otherwise). */
+  IfNoneMatch?: string;
 }
 
 export interface S3PutObjectOutput {
@@ -55,12 +59,41 @@ export interface S3GetObjectOutput {
   Metadata?: Record<string, string>;
   ContentLength?: number;
   ContentRange?: string;
+  ETag?: string;
 }
 
 export interface S3HeadObjectInput extends SseCustomerFields {
   Bucket: string;
   Key: string;
   VersionId?: string;
+  /** `ENABLED`: return the object's checksum (rewrapObject restates its algorithm). */
+  ChecksumMode?: 'ENABLED';
+}
+
+/** S3 Object Lock retention modes. */
+export type S3ObjectLockMode = 'GOVERNANCE' | 'COMPLIANCE';
+/** Checksum algorithms S3 computes for an object. */
+export type S3ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'SHA1' | 'SHA256' | 'CRC64NVME';
+
+/** Headers a rewritten object restates from its HeadObject (rewrapObject). */
+export interface S3RestatedHeaders {
+  ContentType?: string;
+  ContentEncoding?: string;
+  ContentDisposition?: string;
+  ContentLanguage?: string;
+  CacheControl?: string;
+  Expires?: Date;
+  WebsiteRedirectLocation?: string;
+  StorageClass?: S3StorageClass;
+  ServerSideEncryption?: S3ServerSideEncryption;
+  SSEKMSKeyId?: string;
+  /** Base64 of the JSON SSE-KMS encryption context (S3 does not return it on HeadObject; the caller gives it). */
+  SSEKMSEncryptionContext?: string;
+  BucketKeyEnabled?: boolean;
+  ChecksumAlgorithm?: S3ChecksumAlgorithm;
+  ObjectLockMode?: S3ObjectLockMode;
+  ObjectLockRetainUntilDate?: Date;
+  ObjectLockLegalHoldStatus?: 'ON' | 'OFF';
 }
 
 export interface S3HeadObjectOutput {
@@ -79,22 +112,23 @@ export interface S3HeadObjectOutput {
   BucketKeyEnabled?: boolean;
   SSECustomerAlgorithm?: string;
   SSECustomerKeyMD5?: string;
+  Expires?: Date;
+  WebsiteRedirectLocation?: string;
+  ChecksumCRC32?: string;
+  ChecksumCRC32C?: string;
+  ChecksumCRC64NVME?: string;
+  ChecksumSHA1?: string;
+  ChecksumSHA256?: string;
+  ObjectLockMode?: string;
+  ObjectLockRetainUntilDate?: Date;
+  ObjectLockLegalHoldStatus?: string;
 }
 
-export interface S3CreateMultipartUploadInput extends SseCustomerFields {
+export interface S3CreateMultipartUploadInput extends SseCustomerFields, Omit<S3RestatedHeaders, 'ContentType'> {
   Bucket: string;
   Key: string;
   ContentType?: string;
   Metadata?: Record<string, string>;
-  /** The fields below: a multipart copy restating the source's headers (rewrapObject). */
-  ContentEncoding?: string;
-  ContentDisposition?: string;
-  ContentLanguage?: string;
-  CacheControl?: string;
-  StorageClass?: S3StorageClass;
-  ServerSideEncryption?: S3ServerSideEncryption;
-  SSEKMSKeyId?: string;
-  BucketKeyEnabled?: boolean;
   /** URL-encoded `key=value&...` tags of the new object. */
   Tagging?: string;
 }
@@ -151,6 +185,9 @@ export interface S3CompleteMultipartUploadInput extends SseCustomerFields {
   Key: string;
   UploadId: string;
   MultipartUpload?: { Parts?: S3CompletedPart[] };
+  /** Complete only if the stored object has this ETag (S3: 412 otherwise, 404 when there is none). */
+  IfMatch?: string;
+  IfNoneMatch?: string;
 }
 
 export interface S3CompleteMultipartUploadOutput {
@@ -170,7 +207,7 @@ export type S3ServerSideEncryption = 'AES256' | 'aws:kms' | 'aws:kms:dsse';
 export type S3StorageClass = 'STANDARD' | 'REDUCED_REDUNDANCY' | 'STANDARD_IA' | 'ONEZONE_IA' | 'INTELLIGENT_TIERING'
 | 'GLACIER' | 'DEEP_ARCHIVE' | 'GLACIER_IR';
 
-export interface S3CopyObjectInput extends SseCustomerFields, SseCopySourceCustomerFields {
+export interface S3CopyObjectInput extends SseCustomerFields, SseCopySourceCustomerFields, S3RestatedHeaders {
   Bucket: string;
   Key: string;
   /** `bucket/key` with the key URL-encoded. */
@@ -180,17 +217,12 @@ export interface S3CopyObjectInput extends SseCustomerFields, SseCopySourceCusto
   Metadata?: Record<string, string>;
   /** Copy only if the source still has this ETag (no re-wrap of an object replaced meanwhile). */
   CopySourceIfMatch?: string;
+  /** Write only if the destination has this ETag (S3: 412 otherwise, 404 when there is none). */
+  IfMatch?: string;
+  /** `*`: write only if there is no destination object. */
+  IfNoneMatch?: string;
   /** Tags are copied unless this says otherwise (S3's default is COPY). */
   TaggingDirective?: 'COPY' | 'REPLACE';
-  ContentType?: string;
-  ContentEncoding?: string;
-  ContentDisposition?: string;
-  ContentLanguage?: string;
-  CacheControl?: string;
-  StorageClass?: S3StorageClass;
-  ServerSideEncryption?: S3ServerSideEncryption;
-  SSEKMSKeyId?: string;
-  BucketKeyEnabled?: boolean;
 }
 
 export interface S3CopyObjectOutput {
