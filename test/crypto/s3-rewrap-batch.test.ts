@@ -7,6 +7,7 @@ import { BUCKET, S3TestEnv, startS3TestEnv } from './s3-test-env';
 import { EnvelopeCipher } from '../../src/crypto/cipher/envelope-cipher';
 import { InvalidArgumentError, WrongKeyError } from '../../src/crypto/errors';
 import { RawAesKeyring } from '../../src/crypto/keyring/raw-aes-keyring';
+import { SourceKeyMismatchError } from '../../src/crypto/rewrap/rewrap-errors';
 import { getDecryptedObject } from '../../src/crypto/s3/get-decrypted-object';
 import { putEncryptedObject } from '../../src/crypto/s3/put-encrypted-object';
 import { readResponseBody } from '../../src/crypto/s3/response-body';
@@ -104,28 +105,36 @@ test('an interrupted batch resumes from its checkpoint; every object ends re-wra
   expect(first.stats.maxInFlight).toBeGreaterThan(1);
   expect(progress.map((p) => p.finished)).toEqual(progress.map((_, i) => i + 1));
   const checkpoint = JSON.parse(persisted) as RewrapCheckpoint;
-  expect(new Set(checkpoint.completed)).toEqual(new Set(run1.outcomes.map((o) => o.key)));
   expect(run1.checkpoint).toEqual(checkpoint);
+  expect(checkpoint.failed).toEqual([]);
+  // The cursor: every key up to it is finished; keys after it may be finished too (out of order), never behind it unfinished.
+  const behind = keys.filter((k) => k <= (checkpoint.after as string));
+  expect(behind.length).toBeGreaterThanOrEqual(3);
+  const done = new Set(run1.outcomes.map((o) => o.key));
+  for (const key of behind) expect(done.has(key)).toBe(true);
 
   // Between the runs each object is either fully re-wrapped (new key only) or untouched (old key only).
   for (const key of keys) {
-    const rewrapped = checkpoint.completed.includes(key);
+    const rewrapped = done.has(key);
     const [readBy, notBy] = rewrapped ? [newCipher, oldCipher] : [oldCipher, newCipher];
     await expect(getDecryptedObject({ client: env.client, cipher: readBy, bucket: BUCKET, key })).resolves.toEqual(plaintexts.get(key));
     await expect(getDecryptedObject({ client: env.client, cipher: notBy, bucket: BUCKET, key })).rejects.toBeInstanceOf(WrongKeyError);
   }
 
-  // Run 2: resumed; the checkpointed keys are skipped without a request, the rest re-wrapped.
+  // Run 2: resumed; the keys behind the cursor are skipped without a request; the ones run 1 finished ahead of it
+  // are recognised by the target's primary key; the rest re-wrapped.
   const second = countingClient();
   const run2 = await rewrapObjects({
     client: second.client, bucket: BUCKET, keys, sourceKeyring: oldKeyring, targetKeyring: newKeyring, concurrency: 4, checkpoint,
   });
   expect(run2.stopped).toBe(false);
-  expect(run2.skipped).toBe(checkpoint.completed.length);
-  expect(run2.rewrapped).toBe(keys.length - checkpoint.completed.length);
+  expect(run2.skipped).toBe(behind.length);
+  const ahead = keys.filter((k) => !behind.includes(k) && done.has(k));
+  expect(run2.alreadyRewrapped).toBe(ahead.length);
+  expect(run2.rewrapped).toBe(keys.length - done.size);
   expect(new Set(second.stats.writes.map((k) => k.replace(/\.instruction$/, ''))))
-    .toEqual(new Set(keys.filter((k) => !checkpoint.completed.includes(k))));
-  expect(new Set(run2.checkpoint.completed)).toEqual(new Set(keys));
+    .toEqual(new Set(keys.filter((k) => !done.has(k))));
+  expect(run2.checkpoint).toEqual({ version: 2, after: keys[keys.length - 1], failed: [] });
 
   for (const key of keys) {
     await expect(getDecryptedObject({ client: env.client, cipher: newCipher, bucket: BUCKET, key })).resolves.toEqual(plaintexts.get(key));
@@ -140,7 +149,7 @@ test('per-object outcomes: a missing key and a wrong-key object fail alone, the 
   for (const key of good) await putEncryptedObject({ client: env.client, cipher: oldCipher, bucket: BUCKET, key, body: Buffer.from(key) });
   const stranger = new EnvelopeCipher({ keyring: new RawAesKeyring({ wrappingKey: randomBytes(32) }) });
   await putEncryptedObject({ client: env.client, cipher: stranger, bucket: BUCKET, key: 'outcome/stranger', body: Buffer.from('x') });
-  const keys = ['outcome/a', 'outcome/missing', 'outcome/stranger', 'outcome/b', 'outcome/a'];
+  const keys = ['outcome/a', 'outcome/a', 'outcome/b', 'outcome/missing', 'outcome/stranger'];
   const run = await rewrapObjects({ client: env.client, bucket: BUCKET, keys, sourceKeyring: oldKeyring, targetKeyring: newKeyring });
   const byKey = Object.fromEntries(run.outcomes.map((o) => [o.key, o]));
   expect(run.outcomes).toHaveLength(4); // the duplicate is handled once
@@ -148,15 +157,22 @@ test('per-object outcomes: a missing key and a wrong-key object fail alone, the 
   expect(byKey['outcome/b'].status).toBe('rewrapped');
   expect(byKey['outcome/missing']).toMatchObject({ status: 'failed' });
   expect(byKey['outcome/stranger'].status).toBe('failed');
-  expect(byKey['outcome/stranger'].error).toBeInstanceOf(WrongKeyError);
-  expect(run.checkpoint.completed).not.toContain('outcome/stranger');
+  expect(byKey['outcome/stranger'].error).toBeInstanceOf(SourceKeyMismatchError);
+  expect((byKey['outcome/stranger'].error as Error).cause).toBeInstanceOf(WrongKeyError);
+  expect(run.checkpoint).toEqual({ version: 2, after: 'outcome/stranger', failed: ['outcome/missing', 'outcome/stranger'] });
   // The failed object is untouched: its own key still reads it.
   await expect(getDecryptedObject({ client: env.client, cipher: stranger, bucket: BUCKET, key: 'outcome/stranger' })).resolves.toEqual(Buffer.from('x'));
   const again = await rewrapObjects({
     client: env.client, bucket: BUCKET, keys, sourceKeyring: oldKeyring, targetKeyring: newKeyring, checkpoint: run.checkpoint,
   });
-  expect(again.skipped).toBe(2);
   expect(again.failed).toBe(2);
+  expect(again.skipped).toBe(4);
+  expect(again.checkpoint.failed).toEqual(['outcome/missing', 'outcome/stranger']);
+});
+
+test('keys out of ascending order are refused (the cursor needs ListObjectsV2 order)', async () => {
+  await expect(rewrapObjects({ client: env.client, bucket: BUCKET, keys: ['b', 'a'], sourceKeyring: oldKeyring, targetKeyring: newKeyring }))
+    .rejects.toThrow(/ascending UTF-8 byte order/);
 });
 
 test('argument checks', async () => {
@@ -182,7 +198,7 @@ test('a key re-wrapped after the last saved checkpoint (crash before onCheckpoin
   ]);
   expect(run).toMatchObject({ rewrapped: 1, alreadyRewrapped: 2, failed: 0 });
   expect(stats.writes).toEqual(['crash/y']);
-  expect(new Set(run.checkpoint.completed)).toEqual(new Set(keys));
+  expect(run.checkpoint).toEqual({ version: 2, after: 'crash/z', failed: [] });
   for (const key of keys) {
     await expect(getDecryptedObject({ client: env.client, cipher: newCipher, bucket: BUCKET, key })).resolves.toEqual(Buffer.from(key));
   }
