@@ -1,10 +1,10 @@
 /**
  * Benchmark entry point (not part of the tests).
  *
- *   npx ts-node --transpile-only bench/run.ts [--quick] [--only crypto,memory,put,kms,synth,inventory] [--markdown FILE]
+ *   npx ts-node --transpile-only bench/run.ts [--quick] [--only crypto,memory,put,kms,synth,inventory,rewrap] [--markdown FILE]
  *
  * --quick     short smoke run (smaller payloads, fewer rounds; under a minute or two)
- * --only      comma-separated subset of: crypto, memory, put, kms, synth, inventory
+ * --only      comma-separated subset of: crypto, memory, put, kms, synth, inventory, rewrap
  * --markdown  also write the report (machine, tables, targets) to FILE
  */
 import { execSync } from 'node:child_process';
@@ -20,12 +20,13 @@ import { kmsMarkdown, KmsResult, runKms } from './kms-requests';
 import { MEMORY_TARGET_BYTES, memoryMarkdown, MemoryResult, runMemory } from './memory';
 import { PUT_MEMORY_TARGET_MIB, putMemoryMarkdown, PutMemoryResult, runPutMemory } from './put-memory';
 import { fmtRatio, fmtSummary, section } from './report';
+import { RewrapBenchResult, rewrapMarkdown, runRewrap } from './rewrap';
 import { median, pairRatios, summarize, Summary } from './stats';
 import { runSynth, synthMarkdown, SynthResult } from './synth';
 import { REPO_ROOT, tsFilesUnder, writeTranspiledCopy } from '../test/fixtures/transpiled-copy';
 
-type Part = 'crypto' | 'memory' | 'put' | 'kms' | 'synth' | 'inventory';
-const PARTS: Part[] = ['crypto', 'memory', 'put', 'kms', 'synth', 'inventory'];
+type Part = 'crypto' | 'memory' | 'put' | 'kms' | 'synth' | 'inventory' | 'rewrap';
+const PARTS: Part[] = ['crypto', 'memory', 'put', 'kms', 'synth', 'inventory', 'rewrap'];
 
 interface Args {
   readonly quick: boolean;
@@ -52,7 +53,7 @@ function parseArgs(argv: string[]): Args {
     } else if (a === '--markdown' || a.startsWith('--markdown=')) {
       markdown = a.includes('=') ? a.split('=')[1] : argv[++i];
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: bench/run.ts [--quick] [--only crypto,memory,put,kms,synth,inventory] [--markdown FILE]\n');
+      process.stdout.write('usage: bench/run.ts [--quick] [--only crypto,memory,put,kms,synth,inventory,rewrap] [--markdown FILE]\n');
       process.exit(0);
     } else {
       throw new Error(`unknown argument ${a}`);
@@ -455,6 +456,7 @@ async function main(): Promise<void> {
   let synth: SynthResult[] = [];
   let inventory: InventoryResult | undefined;
   let put: PutMemoryResult | undefined;
+  let rewrap: RewrapBenchResult | undefined;
   const out: string[] = [];
 
   if (args.only.includes('crypto')) {
@@ -480,6 +482,10 @@ async function main(): Promise<void> {
   if (args.only.includes('inventory')) {
     log('audit-inventory (child process) ...');
     inventory = await runInventory({ quick: args.quick }, log);
+  }
+  if (args.only.includes('rewrap')) {
+    log('key rotation (rewrapObjects on s3rver) ...');
+    rewrap = await runRewrap({ quick: args.quick }, log);
   }
   const seconds = (Date.now() - t0) / 1000;
 
@@ -522,6 +528,12 @@ async function main(): Promise<void> {
       'A local S3 Inventory in the delivery format (gzip level 6 CSV, every field quoted, 12 columns) with 10% SSE-S3 objects among SSE-KMS ones, '
       + 'audited by the real command (`--expect-mode SSE-KMS --format json --batch-manifest`) in a child process (plain `node` on a transpiled copy of src/). '
       + 'rows/s = rows ÷ wall time of the command (MD5 of every file, gunzip, CSV parse, tally, batch manifest); peak = process.resourceUsage().maxRSS.'));
+  }
+  if (rewrap) {
+    out.push(section('6. Key rotation: objects per second, peak memory and checkpoint size over the run', rewrapMarkdown(rewrap),
+      'rewrapObjects, raw AES to raw AES, small metadata-mode objects on s3rver behind the conditional-request front, in this process; '
+      + 'keys streamed lazily in ListObjectsV2 order (s3rver cannot list more than about 1,000 objects), outcomes through onOutcome, '
+      + 'the checkpoint JSON-serialised after every key. RSS includes the local S3.'));
   }
   const t = targets({ quick: args.quick, crypto, memory, kms, synth, inventory, put });
   if (t.length > 0) {
