@@ -82,6 +82,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // A test's timeout guards against a hang; it is not a performance bound. jest's 5 s failed
+      // tests on a busy 2-core machine, and a timed-out test's requests then ran on into the next.
+      testTimeout: 60_000,
       // `*.heavy.test.ts` suites move hundreds of MiB and measure memory: they run on their own,
       // one at a time, in `test:heavy` (part of `verify`), not beside the other suites.
       testPathIgnorePatterns: ['/node_modules/', '/lib/', '/cdk.out/', HEAVY_SUITES],
