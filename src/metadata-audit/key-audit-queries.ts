@@ -2,7 +2,7 @@ import { Aws, Duration, Names, RemovalPolicy, Stack, Token, Validations } from '
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { ExpectedEncryption, KeyAuditSqlInput, keyAuditFindingsSql, keyAuditUnloadSql, sqlIdentifier } from './key-audit-sql';
+import { ExpectedEncryption, KeyAuditSqlInput, keyAuditFindingsSql, keyAuditSummarySql, keyAuditUnloadSql, sqlIdentifier } from './key-audit-sql';
 import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
 import { SecureBucketConfigError } from '../private/errors';
 import { EncryptionMode } from '../secure-bucket/encryption-mode';
@@ -40,9 +40,11 @@ export interface KeyAuditQueriesProps {
 }
 
 /**
- * The key audit at scale: an Athena workgroup and two named queries over the
- * bucket's S3 Metadata live inventory table.
+ * The key audit at scale: an Athena workgroup and three named queries over
+ * the bucket's S3 Metadata live inventory table.
  *
+ * - `summaryQuery`: the findings counted (objects and bytes per reason, mode,
+ *   key and whether current), what to read first;
  * - `findingsQuery`: every object and version not under the bucket's mode,
  *   key (`kms_key_arn`) and bucket-key setting, with the reason;
  * - `manifestQuery`: an `UNLOAD` of the keys whose current object is a
@@ -63,6 +65,9 @@ export interface KeyAuditQueriesProps {
 export class KeyAuditQueries extends Construct {
   /** The workgroup the queries run in. */
   public readonly workGroup: athena.CfnWorkGroup;
+
+  /** The named query counting the findings. */
+  public readonly summaryQuery: athena.CfnNamedQuery;
 
   /** The named query listing the findings. */
   public readonly findingsQuery: athena.CfnNamedQuery;
@@ -140,6 +145,9 @@ export class KeyAuditQueries extends Construct {
     });
 
     const manifests = `s3://${this.resultsBucket.bucketName}/manifests/${name}/${RUN_PLACEHOLDER}/`;
+    this.summaryQuery = this.namedQuery('SummaryQuery', 'summary',
+      'Objects and bytes not under the bucket\'s encryption mode, KMS key and bucket-key setting, per reason, mode, key and currency',
+      namespace, keyAuditSummarySql(input));
     this.findingsQuery = this.namedQuery('FindingsQuery', 'findings',
       'Objects and versions not under the bucket\'s encryption mode, KMS key and bucket-key setting, with the reason',
       namespace, keyAuditFindingsSql(input));

@@ -97,9 +97,9 @@ function validate(input: KeyAuditSqlInput): void {
 export function keyAuditFindingsSql(input: KeyAuditSqlInput): string {
   validate(input);
   return [
-    'SELECT bucket, key, version_id, is_latest, encryption_status, kms_key_arn, is_bucket_key_enabled, finding',
+    'SELECT bucket, key, version_id, is_latest, size, encryption_status, kms_key_arn, is_bucket_key_enabled, finding',
     'FROM (',
-    '  SELECT bucket, key, version_id, is_delete_marker, encryption_status, kms_key_arn, is_bucket_key_enabled,',
+    '  SELECT bucket, key, version_id, is_delete_marker, size, encryption_status, kms_key_arn, is_bucket_key_enabled,',
     '    row_number() OVER (PARTITION BY key ORDER BY sequence_number DESC) = 1 AS is_latest,',
     `    ${findingExpression(input.expected).replace(/\n/g, '\n  ')} AS finding`,
     `  FROM ${input.table}`,
@@ -107,6 +107,20 @@ export function keyAuditFindingsSql(input: KeyAuditSqlInput): string {
     ') AS audited',
     'WHERE finding IS NOT NULL AND is_delete_marker IS NOT TRUE',
     'ORDER BY key, version_id',
+  ].join('\n');
+}
+
+/**
+ * The findings counted: objects and bytes per reason, mode, key and whether
+ * they are current, most objects first. What to read first on a bucket of
+ * billions of objects, where the findings themselves may be millions of rows.
+ */
+export function keyAuditSummarySql(input: KeyAuditSqlInput): string {
+  return [
+    'SELECT finding, encryption_status, kms_key_arn, is_latest, count(*) AS objects, sum(size) AS bytes',
+    `FROM (\n${keyAuditFindingsSql(input)}\n) AS findings`,
+    'GROUP BY finding, encryption_status, kms_key_arn, is_latest',
+    'ORDER BY objects DESC, finding, encryption_status, kms_key_arn, is_latest',
   ].join('\n');
 }
 

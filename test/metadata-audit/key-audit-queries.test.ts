@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { EncryptionMode, KeyAuditQueries, SecureBucket } from '../../src';
-import { SqlDialect, keyAuditFindingsSql, keyAuditManifestSelectSql, keyAuditUnloadSql } from '../../src/metadata-audit/key-audit-sql';
+import { SqlDialect, keyAuditFindingsSql, keyAuditManifestSelectSql, keyAuditSummarySql, keyAuditUnloadSql } from '../../src/metadata-audit/key-audit-sql';
 import { isSecureBucketConfigError } from '../../src/private/errors';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
@@ -26,7 +26,7 @@ function thrown(f: () => unknown): any {
 }
 
 describe('KeyAuditQueries', () => {
-  test('deploys exactly the findings SQL and the UNLOAD of the manifest for the bucket\'s mode, key and bucket-key setting', () => {
+  test('deploys exactly the summary and findings SQL and the UNLOAD of the manifest for the bucket\'s mode, key and bucket-key setting', () => {
     const { stack, bucket } = build(EncryptionMode.sseKms());
     const audit = new KeyAuditQueries(stack, 'KeyAudit', { bucket });
     const t = Template.fromStack(stack).toJSON().Resources;
@@ -36,6 +36,9 @@ describe('KeyAuditQueries', () => {
     expect(findings.QueryString).toEqual(stack.resolve(keyAuditFindingsSql(input)));
     expect(findings.Database).toBe('b_records-bucket');
     expect(findings.WorkGroup).toEqual({ Ref: stack.getLogicalId(audit.workGroup) });
+    const summary = t[stack.getLogicalId(audit.summaryQuery)].Properties;
+    expect(summary.QueryString).toEqual(stack.resolve(keyAuditSummarySql(input)));
+    expect(Object.values(t).filter((r: any) => r.Type === 'AWS::Athena::NamedQuery')).toHaveLength(3);
     const manifest = t[stack.getLogicalId(audit.manifestQuery)].Properties;
     const results = stack.resolve(audit.resultsBucket.bucketName);
     expect(manifest.QueryString).toEqual(stack.resolve(keyAuditUnloadSql(input, `s3://${audit.resultsBucket.bucketName}/manifests/records-bucket/RUN-ID/`)));

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
-  KeyAuditSqlInput, SqlDialect, encodedKeyExpression, keyAuditFindingsSql, keyAuditManifestSelectSql, keyAuditUnloadSql,
+  KeyAuditSqlInput, SqlDialect, encodedKeyExpression, keyAuditFindingsSql, keyAuditManifestSelectSql, keyAuditSummarySql, keyAuditUnloadSql,
 } from '../../src/metadata-audit/key-audit-sql';
 
 // The key audit's SQL, run by DuckDB on a generated S3 Metadata live inventory table written
@@ -140,6 +140,22 @@ describe('key audit SQL on a generated live inventory table (DuckDB)', () => {
       ['sse-s3.txt', 'v1', true, 'other mode'],
     ]);
     expect(found.every((r) => r.bucket === BUCKET)).toBe(true);
+  });
+
+  test('the summary: objects and bytes per reason, mode, key and currency, most objects first', async () => {
+    const summary = await rows(keyAuditSummarySql(SSE_KMS));
+    expect(summary.map((r) => [r.finding, r.encryption_status, r.kms_key_arn, r.is_latest, Number(r.objects), Number(r.bytes)])).toEqual([
+      ['other key', 'SSE-KMS', OTHER, true, 4, 4096],
+      ['bucket key off', 'SSE-KMS', RIGHT, true, 2, 2048],
+      ['key unknown', 'SSE-KMS', null, true, 1, 1024],
+      ['not encrypted', null, null, true, 1, 1024],
+      ['other key', 'SSE-KMS', OTHER, false, 1, 1024],
+      ['other key', 'SSE-KMS', AWS_S3, true, 1, 1024],
+      ['other mode', 'DSSE-KMS', RIGHT, true, 1, 1024],
+      ['other mode', 'SSE-C', null, true, 1, 1024],
+      ['other mode', 'SSE-S3', null, false, 1, 1024],
+      ['other mode', 'SSE-S3', null, true, 1, 1024],
+    ]);
   });
 
   test('DSSE-KMS: the bucket key is not checked (DSSE-KMS has none), the key and the mode are', async () => {
