@@ -75,6 +75,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // docs/crypto-api.md: the crypto module is not jsii, so API.md cannot document it.
     'typedoc@^0.28.20',
     'typedoc-plugin-markdown@^4.14.1',
+    // The Athena key-audit SQL runs on generated S3 Metadata live-inventory data in DuckDB
+    // (tests only); the engine ships in @duckdb/node-bindings-linux-x64, nothing is downloaded.
+    '@duckdb/node-api@^1.5.6-r.1',
   ],
 
   jestOptions: {

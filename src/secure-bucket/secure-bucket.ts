@@ -12,7 +12,9 @@ import { DataEvents } from '../audit/data-events';
 import { EncryptionAuditTrail } from '../audit/encryption-audit-trail';
 import { EncryptionDriftAlerts } from '../audit/encryption-drift-alerts';
 import { EncryptionInventoryOptions } from '../audit/encryption-inventory-options';
+import { MetadataTablesOptions } from '../audit/metadata-tables-options';
 import { addEncryptionInventory } from '../audit/private/encryption-inventory';
+import { addMetadataTables } from '../audit/private/metadata-tables';
 import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
 import { SecureBucketConfigError } from '../private/errors';
 import { enableServerAccessLogs } from '../private/server-access-logs';
@@ -200,6 +202,17 @@ export interface SecureBucketProps {
    * @default false
    */
   readonly alertOnDrift?: boolean;
+
+  /**
+   * S3 Metadata: a journal table and a live inventory table of every object
+   * with its encryption status, KMS key and bucket-key setting, queryable
+   * with Athena (`KeyAuditQueries`). Encrypted with the bucket's key in KMS
+   * modes, SSE-S3 otherwise. Off by default: it costs per object and per
+   * change, and exists only in the Regions that offer S3 Metadata.
+   *
+   * @default - no S3 Metadata configuration
+   */
+  readonly metadataTables?: MetadataTablesOptions;
 }
 
 /**
@@ -296,12 +309,14 @@ export class SecureBucket extends s3.Bucket {
     if (props.alertOnDrift) {
       EncryptionDriftAlerts.of(this).watchBucket(this);
     }
+    const metadataConfiguration = addMetadataTables(this, props.metadataTables);
 
     // What the final template must still say after Aspects and overrides: checked at synth.
     checkSecureBucketTemplate(this, {
       mode,
       logPrefix,
       createdKey: mode.usesKms && !mode.kmsOptions?.encryptionKey,
+      metadataConfiguration,
       requiredStatements: this.policy!.document.toJSON().Statement,
       keyStatements: this.encryptionKey && !mode.kmsOptions?.encryptionKey ? createdKeyStatements(this.encryptionKey as kms.Key) : [],
     });
