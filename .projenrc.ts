@@ -71,6 +71,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // docs/crypto-api.md: the crypto module is not jsii, so API.md cannot document it.
     'typedoc@^0.28.20',
     'typedoc-plugin-markdown@^4.14.1',
+    // The AWS Control Tower proactive controls (cfn-guard binary and rules bundled, offline):
+    // test/secure-bucket/control-tower.test.ts and the example app run them as a validation plugin.
+    '@cdklabs/cdk-validator-cfnguard@^0.0.62',
   ],
 
   jestOptions: {
