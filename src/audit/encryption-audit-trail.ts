@@ -12,6 +12,7 @@ import { validateTrailName, validateWholeDays } from './private/validate';
 import { SecureBucketConfigError } from '../private/errors';
 import { checkFinalTemplate, checkKey } from '../private/final-template-check';
 import { guardHelperBucket, trailProblems } from '../private/helper-checks';
+import { denyGrantsUnlessForAwsResource } from '../private/key-grants';
 import { enableServerAccessLogs } from '../private/server-access-logs';
 
 const BRAND = Symbol.for('cdk-secure-bucket.EncryptionAuditTrail');
@@ -276,6 +277,7 @@ export class EncryptionAuditTrail extends Resource implements cloudtrail.ITrailR
       removalPolicy,
     });
     this.addCloudTrailKeyPolicy(sourceArnCondition, anyTrailOfAccount);
+    denyGrantsUnlessForAwsResource(this.encryptionKey);
 
     this.logBucket = new s3.Bucket(this, 'LogBucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,

@@ -8,6 +8,7 @@ import { Construct, IConstruct } from 'constructs';
 import { EncryptionAuditTrail } from './encryption-audit-trail';
 import { validateWholeDays } from './private/validate';
 import { SecureBucketConfigError } from '../private/errors';
+import { denyGrantsUnlessForAwsResource } from '../private/key-grants';
 
 const BRAND = Symbol.for('cdk-secure-bucket.EncryptionDriftAlerts');
 const SHARED_ID = 'SecureBucketDriftAlerts';
@@ -183,6 +184,7 @@ export class EncryptionDriftAlerts extends Construct {
       actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
       resources: ['*'],
     }));
+    denyGrantsUnlessForAwsResource(this.encryptionKey);
 
     this.topic = new sns.Topic(this, 'Topic', {
       displayName: 'SecureBucket encryption drift',

@@ -15,6 +15,7 @@ import { EncryptionInventoryOptions } from '../audit/encryption-inventory-option
 import { addEncryptionInventory } from '../audit/private/encryption-inventory';
 import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
 import { SecureBucketConfigError } from '../private/errors';
+import { denyGrantsUnlessForAwsResource } from '../private/key-grants';
 import { enableServerAccessLogs } from '../private/server-access-logs';
 
 const MIN_ROTATION_DAYS = 90;
@@ -315,6 +316,7 @@ export class SecureBucket extends s3.Bucket {
     cfnKey.rotationPeriodInDays = (mode.kmsOptions?.keyRotationPeriod ?? DEFAULT_ROTATION).toDays();
     cfnKey.description = `${mode.kind === EncryptionModeKind.SSE_KMS ? 'SSE-KMS' : 'DSSE-KMS'} key of the SecureBucket ${this.node.path}`;
     key.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    denyGrantsUnlessForAwsResource(key);
   }
 
   /** A key defined in this app must rotate; an imported key's rotation cannot be seen, so warn. */
