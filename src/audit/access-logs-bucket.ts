@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { deliveryBucketProps, requireWholeDays, sharedInStack } from '../private/delivery-bucket';
+import { enableEventBridgeOnL1 } from '../private/event-bridge';
 import { guardHelperBucket } from '../private/helper-checks';
 import { logDeliveryStatement } from '../private/server-access-logs';
 
@@ -88,6 +89,7 @@ export class AccessLogsBucket extends s3.Bucket {
       noncurrentVersionRetention: noncurrent,
     }));
     Object.defineProperty(this, ACCESS_LOGS_BUCKET_BRAND, { value: true });
+    enableEventBridgeOnL1(this);
 
     requireWholeDays(this, retention, 'retention');
     requireWholeDays(this, noncurrent, 'noncurrentVersionRetention');

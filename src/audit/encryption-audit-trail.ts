@@ -10,6 +10,7 @@ import { DataEvents } from './data-events';
 import { ADVANCED_EVENT_SELECTOR_VALUE_LIMIT, DataEventSelection } from './private/data-event-selection';
 import { validateTrailName, validateWholeDays } from './private/validate';
 import { SecureBucketConfigError } from '../private/errors';
+import { enableEventBridgeOnL1 } from '../private/event-bridge';
 import { checkFinalTemplate, checkKey } from '../private/final-template-check';
 import { guardHelperBucket, trailProblems } from '../private/helper-checks';
 import { denyGrantsUnlessForAwsResource } from '../private/key-grants';
@@ -298,6 +299,7 @@ export class EncryptionAuditTrail extends Resource implements cloudtrail.ITrailR
       }],
       removalPolicy,
     });
+    enableEventBridgeOnL1(this.logBucket);
     const accessLogs = props.serverAccessLogsBucket ?? AccessLogsBucket.of(this);
     const accessLogsPrefix = props.serverAccessLogsPrefix ?? `${this.logBucket.node.path}/`;
     enableServerAccessLogs(this.logBucket, accessLogs, accessLogsPrefix);

@@ -5,6 +5,7 @@ import { Construct, IConstruct } from 'constructs';
 import { AccessLogsBucket } from './access-logs-bucket';
 import { deliveryBucketProps, requireWholeDays, sharedInStack } from '../private/delivery-bucket';
 import { SecureBucketConfigError } from '../private/errors';
+import { enableEventBridgeOnL1 } from '../private/event-bridge';
 import { enableServerAccessLogs } from '../private/server-access-logs';
 
 const INVENTORY_BUCKET_BRAND = Symbol.for('cdk-secure-bucket.InventoryBucket');
@@ -127,6 +128,7 @@ export class InventoryBucket extends s3.Bucket {
       noncurrentVersionRetention: noncurrent,
     }));
     Object.defineProperty(this, INVENTORY_BUCKET_BRAND, { value: true });
+    enableEventBridgeOnL1(this);
 
     requireWholeDays(this, retention, 'retention');
     requireWholeDays(this, noncurrent, 'noncurrentVersionRetention');

@@ -15,6 +15,7 @@ import { EncryptionInventoryOptions } from '../audit/encryption-inventory-option
 import { addEncryptionInventory } from '../audit/private/encryption-inventory';
 import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
 import { SecureBucketConfigError } from '../private/errors';
+import { enableEventBridgeOnL1 } from '../private/event-bridge';
 import { denyGrantsUnlessForAwsResource } from '../private/key-grants';
 import { enableServerAccessLogs } from '../private/server-access-logs';
 
@@ -87,7 +88,15 @@ export interface SecureBucketProps {
   /**
    * Whether to send the bucket's events to Amazon EventBridge.
    *
-   * @default false
+   * Written on the bucket's `AWS::S3::Bucket` itself
+   * (`NotificationConfiguration.EventBridgeConfiguration`), not through the
+   * custom resource and Lambda function `s3.Bucket` uses, so AWS Control
+   * Tower's CT.S3.PR.4 (event notifications configured) passes and no Lambda
+   * is added. On by default: S3 charges nothing for it, the default event bus
+   * ingests AWS service events without charge, and only the EventBridge rules
+   * you add cost anything. `false` leaves CT.S3.PR.4 failing, your choice.
+   *
+   * @default true
    */
   readonly eventBridgeEnabled?: boolean;
 
@@ -246,6 +255,9 @@ export class SecureBucket extends s3.Bucket {
    */
   public readonly serverAccessLogsBucket: s3.IBucket;
 
+  /** Whether EventBridge is enabled on the L1 (see `eventBridgeEnabled`). */
+  private readonly nativeEventBridge: boolean = false;
+
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     const mode = props.mode;
     validateBeforeCreate(scope, id, props);
@@ -257,7 +269,6 @@ export class SecureBucket extends s3.Bucket {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       autoDeleteObjects: props.autoDeleteObjects,
       cors: props.cors,
-      eventBridgeEnabled: props.eventBridgeEnabled,
       objectLockEnabled: props.objectLockEnabled,
       objectLockDefaultRetention: props.objectLockDefaultRetention,
       inventories: props.inventories,
@@ -276,6 +287,10 @@ export class SecureBucket extends s3.Bucket {
     });
 
     this.modeKind = mode.kind;
+    if (props.eventBridgeEnabled ?? true) {
+      enableEventBridgeOnL1(this);
+      this.nativeEventBridge = true;
+    }
 
     if (mode.usesKms) {
       if (mode.kmsOptions?.encryptionKey) {
@@ -306,6 +321,21 @@ export class SecureBucket extends s3.Bucket {
       requiredStatements: this.policy!.document.toJSON().Statement,
       keyStatements: this.encryptionKey && !mode.kmsOptions?.encryptionKey ? createdKeyStatements(this.encryptionKey as kms.Key) : [],
     });
+  }
+
+  /**
+   * Adds a bucket notification (see `s3.Bucket.addEventNotification`).
+   *
+   * Notifications are applied by CDK's `Custom::S3BucketNotifications`
+   * resource, which replaces the bucket's whole notification configuration
+   * when it runs: with `eventBridgeEnabled` (the default), the EventBridge
+   * setting is handed to that resource as well, so it is kept.
+   */
+  public addEventNotification(event: s3.EventType, dest: s3.IBucketNotificationDestination, ...filters: s3.NotificationKeyFilter[]): void {
+    if (this.nativeEventBridge) {
+      this.enableEventBridgeNotification();
+    }
+    super.addEventNotification(event, dest, ...filters);
   }
 
   /** The key the L2 created for us: rotation on with the chosen period, retained on delete. */

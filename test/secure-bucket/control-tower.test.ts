@@ -60,7 +60,6 @@ describe('AWS Control Tower proactive controls on one SecureBucket per mode, wit
       ...['S/SecureBucketAccessLogs', 'S/SecureBucketInventory', 'S/SseC', 'S/SseS3'].map((p) => `CT.S3.PR.10 ${p}`),
       'CT.S3.PR.2 S/SecureBucketAccessLogs',
       ...['S/DsseKms', 'S/SseC', 'S/SseKms', 'S/SseS3'].map((p) => `CT.S3.PR.3 ${p}`),
-      ...['S/DsseKms', 'S/SecureBucketAccessLogs', 'S/SecureBucketAuditTrail/LogBucket', 'S/SecureBucketInventory', 'S/SseC', 'S/SseKms', 'S/SseS3'].map((p) => `CT.S3.PR.4 ${p}`),
       ...['S/DsseKms', 'S/SseC', 'S/SseKms', 'S/SseS3'].map((p) => `CT.S3.PR.6 ${p}`),
       ...['S/DsseKms', 'S/SecureBucketAccessLogs', 'S/SecureBucketAuditTrail/LogBucket', 'S/SecureBucketInventory', 'S/SseC', 'S/SseKms', 'S/SseS3'].map((p) => `CT.S3.PR.9 ${p}`),
     ].sort());
