@@ -14,14 +14,15 @@ export interface DeliveryBucketOptions {
   readonly lifecycleRuleId: string;
   readonly retention: Duration;
   readonly noncurrentVersionRetention: Duration;
+  /** Whether S3 Object Lock is enabled (without a default retention). */
+  readonly objectLockEnabled: boolean;
 }
 
 /**
  * A delivery destination secured like a SecureBucket in SSE-S3 mode: all public access blocked,
  * TLS 1.2+ only, no ACLs (the service is authorized by the bucket policy), SSE-S3 (what S3 log
  * and inventory delivery write with, and no key grant to a service principal), SSE-C blocked,
- * versioned, Object Lock enabled without a default retention, retained on delete by default,
- * and expiring what it holds.
+ * versioned, retained on delete by default, and expiring what it holds.
  */
 export function deliveryBucketProps(o: DeliveryBucketOptions): s3.BucketProps {
   return {
@@ -33,12 +34,9 @@ export function deliveryBucketProps(o: DeliveryBucketOptions): s3.BucketProps {
     encryption: s3.BucketEncryption.S3_MANAGED,
     blockedEncryptionTypes: [s3.BlockedEncryptionType.SSE_C],
     versioned: true,
-    // Object Lock on, with no default retention: nothing is locked unless a writer asks for it,
-    // lifecycle expiry works as before, and AWS Control Tower's CT.S3.PR.9 passes. A default
-    // retention is not an option: S3 refuses it on a server-access-log destination ("The
-    // destination bucket must not have an S3 Object Lock default retention period
-    // configuration", S3 User Guide, "Logging requests with server access logging").
-    objectLockEnabled: true,
+    // Object Lock without a default retention: nothing is locked unless a writer asks for it,
+    // lifecycle expiry works as before, and AWS Control Tower's CT.S3.PR.9 passes.
+    objectLockEnabled: o.objectLockEnabled ? true : undefined,
     removalPolicy: o.removalPolicy ?? RemovalPolicy.RETAIN,
     lifecycleRules: [{
       id: o.lifecycleRuleId,

@@ -330,6 +330,10 @@ export class SecureBucket extends s3.Bucket {
    * resource, which replaces the bucket's whole notification configuration
    * when it runs: with `eventBridgeEnabled` (the default), the EventBridge
    * setting is handed to that resource as well, so it is kept.
+   *
+   * @param event the event to trigger the notification
+   * @param dest the notification destination (Lambda, SNS topic or SQS queue)
+   * @param filters S3 object key filter rules that select which objects trigger the event
    */
   public addEventNotification(event: s3.EventType, dest: s3.IBucketNotificationDestination, ...filters: s3.NotificationKeyFilter[]): void {
     if (this.nativeEventBridge) {

@@ -61,10 +61,11 @@ const USERS_CHOICE = [
 
 /** Failures on the library's own resources that no design removes (docs/compliance.md says why). */
 const CONFLICTS = [
-  // S3 delivers server access logs only to SSE-S3 buckets, and the destination cannot log into
-  // itself or into another log bucket without a loop of logs about log delivery.
+  // S3 delivers server access logs only to SSE-S3 buckets, not into a bucket with Object Lock, and
+  // the destination cannot log into itself or into another log bucket without a loop of logs.
   'CT.S3.PR.10 S/SecureBucketAccessLogs',
   'CT.S3.PR.2 S/SecureBucketAccessLogs',
+  'CT.S3.PR.9 S/SecureBucketAccessLogs',
   // SSE-S3 by design (see InventoryBucket): the reports are read by Athena, the audit command and
   // S3 Batch Operations, none of which would need a key grant for SSE-S3.
   'CT.S3.PR.10 S/SecureBucketInventory',
