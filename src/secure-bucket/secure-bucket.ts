@@ -103,6 +103,12 @@ export interface SecureBucketProps {
   /**
    * Whether S3 Object Lock is enabled (requires versioning).
    *
+   * Once on, S3 never turns it off. A locked version keeps the encryption it
+   * was written with: key rotation and re-encryption write new versions, so
+   * the key that wrapped a locked version must stay usable until its
+   * retention ends (docs/secure-bucket.md, "Object Lock and key rotation").
+   * Enabling it passes AWS Control Tower's CT.S3.PR.9.
+   *
    * @default false, unless `objectLockDefaultRetention` is given
    */
   readonly objectLockEnabled?: boolean;
