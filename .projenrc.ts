@@ -78,6 +78,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The Athena key-audit SQL runs on generated S3 Metadata live-inventory data in DuckDB
     // (tests only); the engine ships in @duckdb/node-bindings-linux-x64, nothing is downloaded.
     '@duckdb/node-api@^1.5.6-r.1',
+    // The AWS Control Tower proactive controls (cfn-guard binary and rules bundled, offline):
+    // test/secure-bucket/control-tower.test.ts and the example app run them as a validation plugin.
+    '@cdklabs/cdk-validator-cfnguard@^0.0.62',
   ],
 
   jestOptions: {

@@ -8,6 +8,7 @@ import { Construct, IConstruct } from 'constructs';
 import { EncryptionAuditTrail } from './encryption-audit-trail';
 import { validateWholeDays } from './private/validate';
 import { SecureBucketConfigError } from '../private/errors';
+import { denyGrantsUnlessForAwsResource } from '../private/key-grants';
 
 const BRAND = Symbol.for('cdk-secure-bucket.EncryptionDriftAlerts');
 const SHARED_ID = 'SecureBucketDriftAlerts';
@@ -214,6 +215,7 @@ export class EncryptionDriftAlerts extends Construct {
       resources: ['*'],
       conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
     }));
+    denyGrantsUnlessForAwsResource(this.encryptionKey);
 
     this.topic = new sns.Topic(this, 'Topic', {
       displayName: 'SecureBucket encryption drift',

@@ -17,6 +17,8 @@ import { addEncryptionInventory } from '../audit/private/encryption-inventory';
 import { addMetadataTables } from '../audit/private/metadata-tables';
 import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
 import { SecureBucketConfigError } from '../private/errors';
+import { enableEventBridgeOnL1 } from '../private/event-bridge';
+import { denyGrantsUnlessForAwsResource } from '../private/key-grants';
 import { enableServerAccessLogs } from '../private/server-access-logs';
 
 const MIN_ROTATION_DAYS = 90;
@@ -88,12 +90,26 @@ export interface SecureBucketProps {
   /**
    * Whether to send the bucket's events to Amazon EventBridge.
    *
-   * @default false
+   * Written on the bucket's `AWS::S3::Bucket` itself
+   * (`NotificationConfiguration.EventBridgeConfiguration`), not through the
+   * custom resource and Lambda function `s3.Bucket` uses, so AWS Control
+   * Tower's CT.S3.PR.4 (event notifications configured) passes and no Lambda
+   * is added. On by default: S3 charges nothing for it, the default event bus
+   * ingests AWS service events without charge, and only the EventBridge rules
+   * you add cost anything. `false` leaves CT.S3.PR.4 failing, your choice.
+   *
+   * @default true
    */
   readonly eventBridgeEnabled?: boolean;
 
   /**
    * Whether S3 Object Lock is enabled (requires versioning).
+   *
+   * Once on, S3 never turns it off. A locked version keeps the encryption it
+   * was written with: key rotation and re-encryption write new versions, so
+   * the key that wrapped a locked version must stay usable until its
+   * retention ends (docs/secure-bucket.md, "Object Lock and key rotation").
+   * Enabling it passes AWS Control Tower's CT.S3.PR.9.
    *
    * @default false, unless `objectLockDefaultRetention` is given
    */
@@ -258,6 +274,9 @@ export class SecureBucket extends s3.Bucket {
    */
   public readonly serverAccessLogsBucket: s3.IBucket;
 
+  /** Whether EventBridge is enabled on the L1 (see `eventBridgeEnabled`). */
+  private readonly nativeEventBridge: boolean = false;
+
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     const mode = props.mode;
     validateBeforeCreate(scope, id, props);
@@ -269,7 +288,6 @@ export class SecureBucket extends s3.Bucket {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       autoDeleteObjects: props.autoDeleteObjects,
       cors: props.cors,
-      eventBridgeEnabled: props.eventBridgeEnabled,
       objectLockEnabled: props.objectLockEnabled,
       objectLockDefaultRetention: props.objectLockDefaultRetention,
       inventories: props.inventories,
@@ -288,6 +306,10 @@ export class SecureBucket extends s3.Bucket {
     });
 
     this.modeKind = mode.kind;
+    if (props.eventBridgeEnabled ?? true) {
+      enableEventBridgeOnL1(this);
+      this.nativeEventBridge = true;
+    }
 
     if (mode.usesKms) {
       if (mode.kmsOptions?.encryptionKey) {
@@ -322,6 +344,25 @@ export class SecureBucket extends s3.Bucket {
     });
   }
 
+  /**
+   * Adds a bucket notification (see `s3.Bucket.addEventNotification`).
+   *
+   * Notifications are applied by CDK's `Custom::S3BucketNotifications`
+   * resource, which replaces the bucket's whole notification configuration
+   * when it runs: with `eventBridgeEnabled` (the default), the EventBridge
+   * setting is handed to that resource as well, so it is kept.
+   *
+   * @param event the event to trigger the notification
+   * @param dest the notification destination (Lambda, SNS topic or SQS queue)
+   * @param filters S3 object key filter rules that select which objects trigger the event
+   */
+  public addEventNotification(event: s3.EventType, dest: s3.IBucketNotificationDestination, ...filters: s3.NotificationKeyFilter[]): void {
+    if (this.nativeEventBridge) {
+      this.enableEventBridgeNotification();
+    }
+    super.addEventNotification(event, dest, ...filters);
+  }
+
   /** The key the L2 created for us: rotation on with the chosen period, retained on delete. */
   private configureCreatedKey(mode: EncryptionMode): void {
     const key = this.encryptionKey as kms.Key;
@@ -330,6 +371,7 @@ export class SecureBucket extends s3.Bucket {
     cfnKey.rotationPeriodInDays = (mode.kmsOptions?.keyRotationPeriod ?? DEFAULT_ROTATION).toDays();
     cfnKey.description = `${mode.kind === EncryptionModeKind.SSE_KMS ? 'SSE-KMS' : 'DSSE-KMS'} key of the SecureBucket ${this.node.path}`;
     key.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    denyGrantsUnlessForAwsResource(key);
   }
 
   /** A key defined in this app must rotate; an imported key's rotation cannot be seen, so warn. */
