@@ -72,16 +72,29 @@ describe('condition evaluation (IAM semantics)', () => {
     }
   });
 
-  test('Allow statements, NotPrincipal, NotAction and other principals are not enforcement', () => {
+  test('Allow statements and Denies for named principals are not enforcement', () => {
     const doc = {
       Statement: [
         { Effect: 'Allow', Principal: '*', Action: 's3:PutObject', Resource: '*' },
-        { Effect: 'Deny', NotPrincipal: { AWS: 'arn:aws:iam::1:root' }, Action: 's3:PutObject', Resource: '*' },
-        { Effect: 'Deny', Principal: '*', NotAction: 's3:GetObject', Resource: '*' },
         { Effect: 'Deny', Principal: { AWS: 'arn:aws:iam::1:root' }, Action: 's3:PutObject', Resource: '*' },
       ],
     };
     expect(denyStatements(doc, index)).toEqual([]);
+  });
+
+  test('a NotAction Deny covers the actions it does not name; a NotPrincipal Deny is kept as an exemption, never proof', () => {
+    const cls = { description: '', action: 's3:PutObject', target: 'objects' as const, keys: { [SSE_KEY]: [exact('AES256')] } };
+    const [notAction, notPrincipal] = denyStatements({
+      Statement: [
+        { Sid: 'NA', Effect: 'Deny', Principal: '*', NotAction: 's3:GetObject', Resource: '*' },
+        { Sid: 'NP', Effect: 'Deny', NotPrincipal: { AWS: 'arn:aws:iam::1:root' }, Action: 's3:PutObject', Resource: '*' },
+      ],
+    }, index);
+    expect(proveDenied([notAction], cls, ['arn:x']).proven).toBe(true);
+    expect(proveDenied([notAction], { ...cls, action: 's3:GetObject' }, ['arn:x']).proven).toBe(false);
+    const p = proveDenied([notPrincipal], cls, ['arn:x']);
+    expect(p.proven).toBe(false);
+    expect(p.gaps.join()).toContain('NotPrincipal');
   });
 });
 

@@ -1,0 +1,198 @@
+/**
+ * Closed-world proofs at the policy level: a bucket policy is proof only
+ * through what src/nag/engine/understood-policy.ts lists. Each case was
+ * passed as compliant (or, for NotAction, failed as a false alarm) before;
+ * each runs through both drivers (the `check` command on a template file and
+ * the S3EncryptionChecks pack).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { TemplateFiles } from './both-drivers';
+import { FIXTURES } from './helpers';
+
+const P = 'S3Encryption-';
+const ENFORCE = `${P}S3EncryptionEnforcementPolicy`;
+const TLS = `${P}S3TlsOnly`;
+const SSE = 's3:x-amz-server-side-encryption';
+const KEY_ID = 's3:x-amz-server-side-encryption-aws-kms-key-id';
+
+const base = (): any => JSON.parse(fs.readFileSync(path.join(FIXTURES, 'compliant-sse-kms.json'), 'utf8'));
+const doc = (t: any) => t.Resources.DataPolicy.Properties.PolicyDocument;
+const sid = (t: any, id: string) => (doc(t).Statement as any[]).find((s) => s.Sid === id)!;
+/** The statement that denies plain HTTP (the first, without a Sid). */
+const tls = (t: any) => doc(t).Statement[0];
+
+let files: TemplateFiles;
+beforeAll(() => { files = new TemplateFiles(); });
+afterAll(() => files.dispose());
+
+test('the base template passes both drivers (so every failure below is the change)', async () => {
+  expect(await files.bothDrivers(base())).toEqual([]);
+});
+
+describe('policy variables in condition values', () => {
+  /** The other-algorithm Deny exempts a value besides aws:kms. */
+  const withExempt = (value: string, version?: string) => {
+    const t = base();
+    sid(t, 'EquivalentIfExists').Condition.StringNotEqualsIfExists[SSE] = ['aws:kms', value];
+    if (version === undefined) delete doc(t).Version;
+    else doc(t).Version = version;
+    return t;
+  };
+
+  test.each([
+    ['${aws:PrincipalTag/exempt}'],
+    ['${aws:username}'],
+    ['${aws:PrincipalTag/x, \'AES256\'}'],
+  ])('under 2012-10-17, StringNotEquals [aws:kms, %s] exempts whatever the variable holds: not proven', async (value) => {
+    const t = withExempt(value, '2012-10-17');
+    expect(await files.bothDrivers(t)).toEqual([`${ENFORCE}[Unresolved]`]);
+    const d = await files.detail(t, ENFORCE);
+    expect(d).toContain('not proven');
+    expect(d).toContain(value);
+    expect(d).toContain('2012-10-17');
+  });
+
+  test.each([['2008-10-17'], [undefined]])('under Version %s the same text is literal: compliant', async (version) => {
+    expect(await files.bothDrivers(withExempt('${aws:PrincipalTag/exempt}', version))).toEqual([]);
+  });
+
+  test('the escapes ${*} ${?} ${$} are literal characters, not variables: StringNotEquals with them stays compliant', async () => {
+    expect(await files.bothDrivers(withExempt('x${*}${?}${$}', '2012-10-17'))).toEqual([]);
+  });
+
+  test('an escaped * in a Like pattern is a literal the engine cannot express: not proven', async () => {
+    const t = base();
+    sid(t, 'EquivalentIfExists').Condition = { StringNotLike: { [SSE]: ['aws:kms', 'AES${*}'] } };
+    expect(await files.bothDrivers(t)).toEqual([`${ENFORCE}[Unresolved]`]);
+    expect(await files.detail(t, ENFORCE)).toContain('escape');
+  });
+
+  test('a variable in a resource never stands for the bucket: the Deny covers only some objects', async () => {
+    const t = base();
+    sid(t, 'DenyOtherKmsKey').Resource = { 'Fn::Sub': '${Data.Arn}/${!aws:username}/*' };
+    expect(await files.bothDrivers(t)).toEqual([ENFORCE]);
+  });
+
+  test('a literal string that reads like a reference (no Fn::Sub) is not the reference', async () => {
+    const t = base();
+    sid(t, 'DenyOtherKmsKey').Resource = '${Data.Arn}/*';
+    expect(await files.bothDrivers(t)).toEqual([ENFORCE]);
+  });
+});
+
+describe('operators applied to the wrong kind of value are not proof', () => {
+  test.each([
+    ['ArnNotEquals', 'alias'],
+    ['ArnNotLike', 'alias'],
+    ['StringNotEqualsIgnoreCase', 'case-sensitive'],
+  ])('%s on the key-id header (a key ARN, key id, alias or alias ARN)', async (op) => {
+    const t = base();
+    const st = sid(t, 'DenyOtherKmsKey');
+    st.Condition = { Null: st.Condition.Null, [op]: { [KEY_ID]: st.Condition.StringNotEquals[KEY_ID] } };
+    expect(await files.bothDrivers(t)).toEqual([`${ENFORCE}[Unresolved]`]);
+    const d = await files.detail(t, ENFORCE);
+    expect(d).toContain(op);
+    expect(d).toContain(KEY_ID);
+  });
+
+  test('ArnLikeIfExists * on a key that is not an ARN (aws:SourceVpce) does not hold for every request', async () => {
+    const t = base();
+    tls(t).Condition.ArnLikeIfExists = { 'aws:SourceVpce': '*' };
+    expect(await files.bothDrivers(t)).toEqual([`${TLS}[Unresolved]`]);
+    expect(await files.detail(t, TLS)).toContain('aws:sourcevpce');
+  });
+
+  test('StringLikeIfExists * on any key still holds for every request', async () => {
+    const t = base();
+    tls(t).Condition.StringLikeIfExists = { 'aws:SourceVpce': '*' };
+    expect(await files.bothDrivers(t)).toEqual([]);
+  });
+});
+
+describe('policy elements outside the allow-list', () => {
+  test('an unknown policy Version', async () => {
+    const t = base();
+    doc(t).Version = '2020-01-01';
+    const f = await files.bothDrivers(t);
+    expect(f).toEqual(expect.arrayContaining([`${ENFORCE}[Unresolved]`, `${TLS}[Unresolved]`]));
+    expect(await files.detail(t, TLS)).toContain('2020-01-01');
+  });
+
+  test('an unknown statement element', async () => {
+    const t = base();
+    tls(t).Conditions = { StringEquals: { 'aws:PrincipalAccount': '111111111111' } };
+    expect(await files.bothDrivers(t)).toEqual([`${TLS}[Unresolved]`]);
+    expect(await files.detail(t, TLS)).toContain('Conditions');
+  });
+
+  test('an unknown document element', async () => {
+    const t = base();
+    doc(t).Extra = true;
+    expect(await files.bothDrivers(t)).toEqual(expect.arrayContaining([`${TLS}[Unresolved]`]));
+  });
+
+  test('an empty value list is not a condition the engine evaluates', async () => {
+    const t = base();
+    sid(t, 'DenyOtherKmsKey').Condition.StringNotEquals[KEY_ID] = [];
+    expect(await files.bothDrivers(t)).toEqual([`${ENFORCE}[Unresolved]`]);
+  });
+});
+
+describe('NotAction, NotResource and NotPrincipal', () => {
+  test('a TLS Deny with NotAction iam:* covers every S3 action: passes (was a false alarm)', async () => {
+    const t = base();
+    delete tls(t).Action;
+    tls(t).NotAction = 'iam:*';
+    expect(await files.bothDrivers(t)).toEqual([]);
+  });
+
+  test.each([['s3:GetObject'], ['s3:*'], ['*'], ['s?:List*']])('a TLS Deny with NotAction %s leaves some S3 actions open', async (notAction) => {
+    const t = base();
+    delete tls(t).Action;
+    tls(t).NotAction = notAction;
+    expect(await files.bothDrivers(t)).toEqual([TLS]);
+    expect(await files.detail(t, TLS)).toContain('NotAction');
+  });
+
+  test('an upload Deny with NotAction s3:Get* covers PutObject and UpdateObjectEncryption', async () => {
+    const t = base();
+    const st = sid(t, 'DenyOtherKmsKey');
+    delete st.Action;
+    st.NotAction = ['s3:Get*', 's3:List*'];
+    expect(await files.bothDrivers(t)).toEqual([]);
+  });
+
+  test('a TLS Deny with NotResource on IAM ARNs covers the bucket and every object', async () => {
+    const t = base();
+    delete tls(t).Resource;
+    tls(t).NotResource = 'arn:aws:iam::*:role/*';
+    expect(await files.bothDrivers(t)).toEqual([]);
+  });
+
+  test.each([
+    ['arn:aws:s3:::*/public/*'],
+    [{ 'Fn::Sub': '${Data.Arn}/tmp/*' }],
+    ['arn:aws:s3:::other-bucket/*'],
+  ])('a TLS Deny with NotResource %j may leave part of the bucket out: not proven', async (notResource) => {
+    const t = base();
+    delete tls(t).Resource;
+    tls(t).NotResource = notResource;
+    expect(await files.bothDrivers(t)).toEqual([`${TLS}[Unresolved]`]);
+    expect(await files.detail(t, TLS)).toContain('NotResource');
+  });
+
+  test('a Deny with NotPrincipal exempts those principals', async () => {
+    const t = base();
+    delete tls(t).Principal;
+    tls(t).NotPrincipal = { AWS: 'arn:aws:iam::111111111111:role/break-glass' };
+    expect(await files.bothDrivers(t)).toEqual([TLS]);
+    expect(await files.detail(t, TLS)).toContain('break-glass');
+  });
+
+  test('a statement with both Action and NotAction is not understood', async () => {
+    const t = base();
+    tls(t).NotAction = 'iam:*';
+    expect(await files.bothDrivers(t)).toEqual([`${TLS}[Unresolved]`]);
+  });
+});
