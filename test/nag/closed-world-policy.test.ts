@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { TemplateFiles } from './both-drivers';
-import { FIXTURES } from './helpers';
+import { FIXTURES, cliFindings } from './helpers';
 
 const P = 'S3Encryption-';
 const ENFORCE = `${P}S3EncryptionEnforcementPolicy`;
@@ -194,5 +194,41 @@ describe('NotAction, NotResource and NotPrincipal', () => {
     const t = base();
     tls(t).NotAction = 'iam:*';
     expect(await files.bothDrivers(t)).toEqual([`${TLS}[Unresolved]`]);
+  });
+});
+
+describe('a KMS alias as the bucket\'s default key is never the bucket\'s key', () => {
+  const setKey = (t: any, key: unknown) => {
+    t.Resources.Data.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID = key;
+    return t;
+  };
+  const aliasResource = () => {
+    const t = base();
+    t.Resources.KeyAlias = { Type: 'AWS::KMS::Alias', Properties: { AliasName: 'alias/data', TargetKeyId: { 'Fn::GetAtt': ['Key', 'Arn'] } } };
+    // The policy names the alias as the allowed key id, as one would with an alias default.
+    sid(t, 'DenyOtherKmsKey').Condition.StringNotEquals[KEY_ID] = { Ref: 'KeyAlias' };
+    return setKey(t, { Ref: 'KeyAlias' });
+  };
+  const expected = [`${P}S3DefaultEncryptionMode`, ENFORCE, `${P}S3KmsCustomerManagedKey`, `${P}S3KmsKeyRotation`];
+
+  test('an AWS::KMS::Alias of the template', async () => {
+    const t = aliasResource();
+    expect(await files.bothDrivers(t)).toEqual(expected);
+    expect(await files.detail(t, `${P}S3KmsCustomerManagedKey`)).toContain('requester\'s account');
+  });
+
+  test.each([['alias/data'], ['arn:aws:kms:eu-west-1:111122223333:alias/data']])('%s', async (alias) => {
+    const t = setKey(base(), alias);
+    sid(t, 'DenyOtherKmsKey').Condition.StringNotEquals[KEY_ID] = alias;
+    expect(await files.bothDrivers(t)).toEqual(expected);
+  });
+
+  test('with allowedKmsKeyArns naming the alias, still not the bucket\'s key', async () => {
+    const t = setKey(base(), 'alias/data');
+    sid(t, 'DenyOtherKmsKey').Condition.StringNotEquals[KEY_ID] = 'alias/data';
+    const file = files.write(t);
+    const r = await files.detail(t, `${P}S3KmsCustomerManagedKey`);
+    expect(r).toContain('alias/data');
+    expect(await cliFindings(['check', file, '--allowed-kms-key', 'alias/data'])).toContain(`${P}S3KmsCustomerManagedKey @ Data`);
   });
 });

@@ -1,4 +1,4 @@
-import { ALGORITHM, LogBucketRole, bucketEncryption, logBucketRole, modeName, ownKeyForms, resolveKey } from '../../engine/bucket-model';
+import { ALGORITHM, ALIAS_IS_NOT_A_KEY, LogBucketRole, bucketEncryption, logBucketRole, modeName, ownKeyForms, resolveKey } from '../../engine/bucket-model';
 import { EncryptionModeKind } from '../../engine/encryption-mode-kind';
 import { ABSENT, KeyValue, SSE_C_KEY, SSE_KEY, SSE_KMS_KEY_ID_KEY, anyExcept, exact, proveDenied } from '../../engine/policy-statements';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
@@ -55,7 +55,12 @@ export const S3EncryptionEnforcementPolicy: EncryptionRule = {
     const reasons = new Set<string>();
     const gaps = new Set<string>();
     // An AWS managed bucket key leaves none to pin uploads to (S3KmsCustomerManagedKey reports it).
-    const ownKeys = resolveKey(enc.kmsKeyId, index).awsManaged ? [] : ownKeyForms(enc.kmsKeyId, index);
+    const keyRef = resolveKey(enc.kmsKeyId, index);
+    if (keyRef.alias !== undefined && enc.mode !== EncryptionModeKind.SSE_S3 && enc.mode !== EncryptionModeKind.SSE_C) {
+      // Uploads without a key id go to whatever the alias names for the requester, and no key id is "the bucket's".
+      return nonCompliant(`${modeName(enc.mode)} mode: the default key is ${keyRef.alias}, so no policy can pin uploads to the bucket's key (${ALIAS_IS_NOT_A_KEY})`);
+    }
+    const ownKeys = keyRef.awsManaged ? [] : ownKeyForms(enc.kmsKeyId, index);
     const uploads = mustDeny(enc.mode, ownKeys);
     // s3:UpdateObjectEncryption (S3, January 2026) changes the encryption of stored objects in place:
     // the same classes as uploads, but for SSE-C mode every such change (its targets are SSE-S3 and SSE-KMS).
