@@ -232,3 +232,50 @@ describe('a KMS alias as the bucket\'s default key is never the bucket\'s key', 
     expect(await cliFindings(['check', file, '--allowed-kms-key', 'alias/data'])).toContain(`${P}S3KmsCustomerManagedKey @ Data`);
   });
 });
+
+describe('replication into a KMS-mode bucket writes replicas under the rule\'s replica key', () => {
+  const withSource = (destination: Record<string, unknown>, status = 'Enabled') => {
+    const t = base();
+    t.Resources.Source = {
+      Type: 'AWS::S3::Bucket',
+      Properties: {
+        VersioningConfiguration: { Status: 'Enabled' },
+        ReplicationConfiguration: {
+          Role: 'arn:aws:iam::111122223333:role/replication',
+          Rules: [{
+            Id: 'toData',
+            Status: status,
+            SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+            Destination: { Bucket: { 'Fn::GetAtt': ['Data', 'Arn'] }, ...destination },
+          }],
+        },
+      },
+    };
+    return t;
+  };
+
+  test('ReplicaKmsKeyID = the bucket\'s key: compliant', async () => {
+    expect(await files.bothDrivers(withSource({ EncryptionConfiguration: { ReplicaKmsKeyID: { 'Fn::GetAtt': ['Key', 'Arn'] } } }))).toEqual([]);
+  });
+
+  test.each([
+    ['another key', { EncryptionConfiguration: { ReplicaKmsKeyID: 'arn:aws:kms:eu-west-1:111122223333:key/other' } }, 'key/other'],
+    ['no replica key (replicas keep the source encryption)', {}, 'no ReplicaKmsKeyID'],
+    ['an alias of the bucket\'s key', { EncryptionConfiguration: { ReplicaKmsKeyID: 'alias/data' } }, 'alias/data'],
+  ])('%s: non-compliant', async (_name, destination, text) => {
+    const t = withSource(destination);
+    expect(await files.bothDrivers(t)).toEqual([ENFORCE]);
+    const d = await files.detail(t, ENFORCE);
+    expect(d).toContain('Source (rule toData)');
+    expect(d).toContain(text);
+  });
+
+  test('a replica key that cannot be resolved: not proven', async () => {
+    const t = withSource({ EncryptionConfiguration: { ReplicaKmsKeyID: { 'Fn::ImportValue': 'ReplicaKey' } } });
+    expect(await files.bothDrivers(t)).toEqual([`${ENFORCE}[Unresolved]`]);
+  });
+
+  test('a Disabled rule writes nothing', async () => {
+    expect(await files.bothDrivers(withSource({}, 'Disabled'))).toEqual([]);
+  });
+});
