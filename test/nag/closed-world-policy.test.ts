@@ -7,8 +7,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { Stack, Tags } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { TemplateFiles } from './both-drivers';
-import { FIXTURES, cliFindings } from './helpers';
+import { FIXTURES, cliFindings, newApp, packFindings } from './helpers';
+import { EncryptionMode, SecureBucket } from '../../src';
 
 const P = 'S3Encryption-';
 const ENFORCE = `${P}S3EncryptionEnforcementPolicy`;
@@ -278,4 +282,62 @@ describe('replication into a KMS-mode bucket writes replicas under the rule\'s r
   test('a Disabled rule writes nothing', async () => {
     expect(await files.bothDrivers(withSource({}, 'Disabled'))).toEqual([]);
   });
+});
+
+describe.each([
+  ['SSE-S3', () => EncryptionMode.sseS3()],
+  ['SSE-KMS', () => EncryptionMode.sseKms()],
+  ['DSSE-KMS', () => EncryptionMode.dsseKms()],
+  ['SSE-C', () => EncryptionMode.sseC()],
+])('a %s SecureBucket with benign additions of the kinds above still passes (false-alarm guard)', (_name, mode) => {
+  function build() {
+    const app = newApp();
+    const stack = new Stack(app, 'S', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const bucket = new SecureBucket(stack, 'B', { mode: mode() });
+    Tags.of(bucket).add('team', 'data');
+    // An Allow with a policy variable (home prefixes): Allows never weaken the Denies.
+    bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'HomePrefixes',
+      principals: [new iam.AccountRootPrincipal()],
+      actions: ['s3:GetObject'],
+      resources: [bucket.arnForObjects('home/${aws:username}/*')],
+    }));
+    // An extra Deny written with NotAction: it only adds denials.
+    bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'NoIamViaBucket',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      notActions: ['s3:Get*', 's3:List*', 's3:Put*'],
+      resources: [bucket.arnForObjects('*')],
+      conditions: { StringNotEquals: { 'aws:PrincipalAccount': '111111111111' } },
+    }));
+    if (mode().usesKms) {
+      // Another KMS-mode bucket of the stack replicating into this one with this bucket's key.
+      const source = new SecureBucket(stack, 'Source', {
+        mode: mode(),
+        replicationRules: [{ destination: bucket, kmsKey: bucket.encryptionKey!, sseKmsEncryptedObjects: true }],
+      });
+      Tags.of(source).add('team', 'data');
+    }
+    return app;
+  }
+
+  test('passes the pack', () => {
+    expect(packFindings(build())).toEqual([]);
+  });
+
+  test('passes the command', async () => {
+    expect(await cliFindings(['check', build().synth().directory])).toEqual([]);
+  });
+});
+
+test('SecureBucket\'s self-check refuses a replication rule into a SecureBucket under another key', () => {
+  const app = newApp();
+  const stack = new Stack(app, 'S', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const bucket = new SecureBucket(stack, 'B', { mode: EncryptionMode.sseKms() });
+  new SecureBucket(stack, 'Source', {
+    mode: EncryptionMode.sseKms(),
+    replicationRules: [{ destination: bucket, kmsKey: new kms.Key(stack, 'Other'), sseKmsEncryptedObjects: true }],
+  });
+  expect(() => app.synth()).toThrow(/S\/B: S3Encryption-S3EncryptionEnforcementPolicy: .*replicated into the bucket by Source/);
 });
