@@ -158,7 +158,9 @@ export function notUnderstoodCondition(rawOp: string, key: string): string | und
   if (rawOp.includes(':')) return `uses the set operator ${rawOp}, which the engine does not evaluate`;
   const ifExists = rawOp.endsWith('IfExists');
   const op = ifExists ? rawOp.slice(0, -'IfExists'.length) : rawOp;
-  if (CONDITION_OPERATORS[op] === undefined || (ifExists && op === 'Null')) return `uses the operator ${rawOp}, which the engine does not evaluate`;
+  const knownToIam = CONDITION_OPERATORS[op] !== undefined || NOT_EVALUATED_OPERATORS.includes(op);
+  if (!knownToIam || (ifExists && op === 'Null')) return `uses the operator ${rawOp}, which the engine does not evaluate`;
+  // A known operator: say why it is not modelled for this key (an ARN operator on a key that is not always an ARN, ...).
   const modelled = MODELLED_KEYS[key];
   if (modelled) {
     if (modelled.operators[op] === undefined) {
@@ -167,6 +169,7 @@ export function notUnderstoodCondition(rawOp: string, key: string): string | und
     return undefined;
   }
   if (!UNMODELLED_KEY_OPERATORS.includes(op)) return `applies ${rawOp} to ${key}, a key whose kind of value the engine does not model`;
+  if (CONDITION_OPERATORS[op] === undefined) return `uses the operator ${rawOp}, which the engine does not evaluate`;
   return undefined;
 }
 
