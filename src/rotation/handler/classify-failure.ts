@@ -79,7 +79,7 @@ export function classifyFailure(error: unknown): FailureVerdict {
     return { resultCode: 'PermanentFailure', reason: `tampered: ${describe(outer)}` };
   }
   if (code === 'WRONG_KEY' || code === 'KEY_NOT_ALLOWED' || errors.some((e) => e.name === 'IncorrectKeyException' || e.name === 'InvalidCiphertextException')) {
-    return { resultCode: 'PermanentFailure', reason: `wrong key: ${errors.map(describe).join(' <- ')}` };
+    return { resultCode: 'PermanentFailure', reason: `wrong key (or a modified wrapped key): ${errors.map(describe).join(' <- ')}` };
   }
   return { resultCode: 'PermanentFailure', reason: errors.map(describe).join(' <- ') || String(error) };
 }
