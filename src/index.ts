@@ -3,3 +3,4 @@ export * from './audit';
 export * from './secure-bucket';
 export * from './nag';
 export * from './metadata-audit';
+export * from './rotation';
