@@ -15,7 +15,7 @@ import { S3NestedStackTemplate, nestedStackTemplateRule } from '../nag/rules/bli
 export function checkTemplates(templates: LoadedTemplate[], policy: EnginePolicy): TemplateResult[] {
   return templates.map((loaded) => {
     const rules = ALL_RULES.map((r) => r.name !== S3NestedStackTemplate.name ? r
-      : nestedStackTemplateRule((stack) => loaded.nestedStacks.has(stack.logicalId)));
+      : nestedStackTemplateRule((stack) => loaded.nestedStacks.has(stack.logicalId), (stack) => loaded.overriddenNestedStacks?.get(stack.logicalId)));
     return { loaded, results: evaluateTemplate(new TemplateIndex(loaded.template, policy), rules) };
   });
 }

@@ -27,10 +27,15 @@ export interface LoadedTemplate {
    * whose templates were found and loaded as templates of their own.
    */
   readonly nestedStacks: ReadonlySet<string>;
+  /**
+   * The logical ids of nested stacks whose TemplateURL does not point at the
+   * template asset the assembly's metadata names (an override), and what it names.
+   */
+  readonly overriddenNestedStacks?: ReadonlyMap<string, string>;
 }
 
 /** A template read from a file or stdin, before its nested stacks are followed. */
-type ReadTemplate = Omit<LoadedTemplate, 'nestedStacks'>;
+type ReadTemplate = Omit<LoadedTemplate, 'nestedStacks' | 'overriddenNestedStacks'>;
 
 const SCALAR_FNS: Record<string, string> = {
   '!Ref': 'Ref',
@@ -181,14 +186,19 @@ function urlTail(url: unknown): string | undefined {
  * key, and with asset metadata on, as `cdk synth` has it, the resource's
  * Metadata names the file in `aws:asset:path`). Undefined if not found.
  */
-function nestedTemplateFile(resource: any, dir: string, assets: FileAsset[]): { file: string; name?: string } | undefined {
+function nestedTemplateFile(resource: any, dir: string, assets: FileAsset[]): { file: string; name?: string; overridden?: string } | undefined {
   const name = (p: string) => assets.find((a) => a.path === p)?.displayName?.replace(/ Nested Stack Template$/, '');
   const md = resource?.Metadata;
+  const tail = urlTail(resource?.Properties?.TemplateURL);
   if (typeof md?.['aws:asset:path'] === 'string' && (md['aws:asset:property'] ?? 'TemplateURL') === 'TemplateURL') {
     const file = path.resolve(dir, md['aws:asset:path']);
-    if (fs.existsSync(file)) return { file, name: name(md['aws:asset:path']) };
+    if (fs.existsSync(file)) {
+      // The metadata names the file CDK wrote; the TemplateURL must still be that asset's URL.
+      const keys = assets.find((a) => a.path === md['aws:asset:path'])?.objectKeys ?? [];
+      const pointsAtAsset = tail !== undefined && keys.some((k) => tail === k || tail.endsWith(`/${k}`));
+      return { file, name: name(md['aws:asset:path']), overridden: pointsAtAsset ? undefined : `the assembly's template is ${md['aws:asset:path']}` };
+    }
   }
-  const tail = urlTail(resource?.Properties?.TemplateURL);
   if (tail === undefined) return undefined;
   const asset = assets.find((a) => a.objectKeys.some((k) => tail === k || tail.endsWith(`/${k}`)));
   if (asset === undefined) return undefined;
@@ -204,11 +214,17 @@ function nestedTemplateFile(resource: any, dir: string, assets: FileAsset[]): { 
  */
 function withNestedStacks(t: ReadTemplate, dir: string | undefined, run: LoadRun, root = t.stack): LoadedTemplate[] {
   const nestedStacks = new Set<string>();
+  const overriddenNestedStacks = new Map<string, string>();
   const children: LoadedTemplate[] = [];
   for (const [logicalId, resource] of Object.entries((t.template.Resources ?? {}) as Record<string, any>)) {
     if (resource?.Type !== NESTED_STACK || dir === undefined) continue;
     const found = nestedTemplateFile(resource, dir, assetsOf(dir, run));
     if (found === undefined) continue;
+    if (found.overridden !== undefined) {
+      // What deploys is another template: the one in the assembly is not read as this stack's.
+      overriddenNestedStacks.set(logicalId, found.overridden);
+      continue;
+    }
     nestedStacks.add(logicalId);
     const real = fs.realpathSync(found.file);
     if (run.seen.has(real)) continue;
@@ -217,7 +233,7 @@ function withNestedStacks(t: ReadTemplate, dir: string | undefined, run: LoadRun
     const stack = found.name !== undefined ? `${root}/${found.name}` : `${t.stack}/${logicalId}`;
     children.push(...withNestedStacks({ stack, file: found.file, text, template: parseTemplate(found.file, text) }, dir, run, root));
   }
-  return [{ ...t, nestedStacks }, ...children];
+  return [{ ...t, nestedStacks, overriddenNestedStacks }, ...children];
 }
 
 /** Loads the stack templates of a cloud assembly directory (cdk.out), nested assemblies and nested stacks included. */

@@ -3,7 +3,7 @@ import { LoadedTemplate } from './load';
 import { HOMEPAGE, RULES_DOC, VERSION, helpUri } from './package-info';
 import { Finding, isFailure } from '../nag/engine/evaluate';
 import { EnginePolicy } from '../nag/engine/policy';
-import { BUCKET_TYPES } from '../nag/engine/resource-types';
+import { isBucketType } from '../nag/engine/resource-types';
 import { ruleId } from '../nag/engine/rule';
 import { ALL_RULES } from '../nag/rules';
 
@@ -62,7 +62,7 @@ export function summary(results: TemplateResult[]): string {
     for (const f of failed) resources.add(`${loaded.file}\0${f.logicalId}`);
   }
   const buckets = results.reduce((n, r) =>
-    n + new Set(r.results.filter((f) => BUCKET_TYPES.includes(f.resourceType)).map((f) => f.logicalId)).size, 0);
+    n + new Set(r.results.filter((f) => isBucketType(f.resourceType)).map((f) => f.logicalId)).size, 0);
   return failures === 0
     ? `✓ ${results.length} template(s), ${buckets} bucket(s) checked: compliant.`
     : `✗ ${failures} finding(s) on ${resources.size} resource(s) in ${stacks} of ${results.length} template(s) (${buckets} bucket(s) checked).`;

@@ -198,6 +198,7 @@ test('the pack\'s rule ids are pinned', () => {
     'S3Encryption-S3DirectoryBucketEncryption',
     'S3Encryption-S3BucketTypeSupported',
     'S3Encryption-S3NestedStackTemplate',
+    'S3Encryption-S3TemplateUnderstood',
   ]);
   expect(new S3EncryptionChecks().name).toBe('S3Encryption');
 });

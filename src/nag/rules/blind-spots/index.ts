@@ -1,2 +1,3 @@
 export * from './S3BucketTypeSupported';
 export * from './S3NestedStackTemplate';
+export * from './S3TemplateUnderstood';
