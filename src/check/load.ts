@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseDocument, Tags } from 'yaml';
+import { Acknowledgement, StackMetadata, assemblyAcknowledgements, logicalIdPaths, nestedStackScope, stackMetadata } from './acknowledgements';
 import { NESTED_STACK } from '../nag/engine/resource-types';
 
 /** Bad input: an unreadable file, something that is not a template, a bad option. Exit code 2. */
@@ -32,10 +33,24 @@ export interface LoadedTemplate {
    * template asset the assembly's metadata names (an override), and what it names.
    */
   readonly overriddenNestedStacks?: ReadonlyMap<string, string>;
+  /** For a nested stack's template: the parent template's file and the logical id of its AWS::CloudFormation::Stack. */
+  readonly parent?: { readonly file: string; readonly logicalId: string };
+  /** For a template of a cloud assembly: the construct path of each logical id. */
+  readonly cdkPaths?: ReadonlyMap<string, string>;
+  /** For a template of a cloud assembly: the acknowledgements recorded in its stack (`Validations.acknowledge`). */
+  readonly acknowledgements?: readonly Acknowledgement[];
+}
+
+/** What a template of a cloud assembly knows from its stack's metadata. */
+interface AssemblyContext {
+  readonly metadata: StackMetadata;
+  /** The template's construct path: `/Stack`, or a nested stack's `/Stack/Child`. */
+  readonly scope: string;
+  readonly acknowledgements: Acknowledgement[];
 }
 
 /** A template read from a file or stdin, before its nested stacks are followed. */
-type ReadTemplate = Omit<LoadedTemplate, 'nestedStacks' | 'overriddenNestedStacks'>;
+type ReadTemplate = Omit<LoadedTemplate, 'nestedStacks' | 'overriddenNestedStacks' | 'cdkPaths' | 'acknowledgements'>;
 
 const SCALAR_FNS: Record<string, string> = {
   '!Ref': 'Ref',
@@ -212,7 +227,8 @@ function nestedTemplateFile(resource: any, dir: string, assets: FileAsset[]): { 
  * folder). A nested stack whose template is not found is left to the
  * S3NestedStackTemplate rule, which reports it.
  */
-function withNestedStacks(t: ReadTemplate, dir: string | undefined, run: LoadRun, root = t.stack): LoadedTemplate[] {
+function withNestedStacks(t: ReadTemplate, dir: string | undefined, run: LoadRun, root = t.stack, asm?: AssemblyContext): LoadedTemplate[] {
+  const cdkPaths = asm ? logicalIdPaths(asm.metadata, asm.scope) : undefined;
   const nestedStacks = new Set<string>();
   const overriddenNestedStacks = new Map<string, string>();
   const children: LoadedTemplate[] = [];
@@ -231,9 +247,14 @@ function withNestedStacks(t: ReadTemplate, dir: string | undefined, run: LoadRun
     run.seen.add(real);
     const text = readText(found.file);
     const stack = found.name !== undefined ? `${root}/${found.name}` : `${t.stack}/${logicalId}`;
-    children.push(...withNestedStacks({ stack, file: found.file, text, template: parseTemplate(found.file, text) }, dir, run, root));
+    const resourcePath = cdkPaths?.get(logicalId);
+    const scope = resourcePath !== undefined ? nestedStackScope(`/${resourcePath}`) : undefined;
+    const childAsm = asm && scope !== undefined ? { ...asm, scope } : undefined;
+    const parent = { file: t.file, logicalId };
+    const child = { stack, file: found.file, text, template: parseTemplate(found.file, text), parent };
+    children.push(...withNestedStacks(child, dir, run, root, childAsm));
   }
-  return [{ ...t, nestedStacks, overriddenNestedStacks }, ...children];
+  return [{ ...t, nestedStacks, overriddenNestedStacks, cdkPaths, acknowledgements: asm?.acknowledgements }, ...children];
 }
 
 /** Loads the stack templates of a cloud assembly directory (cdk.out), nested assemblies and nested stacks included. */
@@ -258,7 +279,9 @@ function loadAssembly(dir: string, run: LoadRun): LoadedTemplate[] {
       const file = path.join(dir, templateFile);
       const text = readText(file);
       const stack = artifact.displayName ?? artifact.properties?.stackName ?? id;
-      out.push(...withNestedStacks({ stack, file, text, template: parseTemplate(file, text) }, dir, run));
+      const metadata = stackMetadata(dir, artifact);
+      const asm = { metadata, scope: `/${artifact.displayName ?? id}`, acknowledgements: assemblyAcknowledgements(metadata) };
+      out.push(...withNestedStacks({ stack, file, text, template: parseTemplate(file, text) }, dir, run, stack, asm));
     } else if (artifact?.type === 'cdk:cloud-assembly' && typeof artifact.properties?.directoryName === 'string') {
       out.push(...loadAssembly(path.join(dir, artifact.properties.directoryName), run));
     }

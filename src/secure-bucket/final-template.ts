@@ -11,6 +11,7 @@ import { ALL_RULES } from '../nag/rules';
 import {
   BLOCK_ALL_PUBLIC_ACCESS, BUCKET_OWNER_ENFORCED, CheckContext, Problem, cfnBucketOf, cfnKeyOf, checkBucketInvariants, checkFinalTemplate, checkKey,
 } from '../private/final-template-check';
+import { foreignPolicyProblems } from '../private/foreign-bucket-policies';
 
 /** What a SecureBucket set at construction and its final template must keep. */
 export interface SecureBucketExpectations {
@@ -66,6 +67,7 @@ export function checkSecureBucketTemplate(bucket: SecureBucket, e: SecureBucketE
       }));
     }
     problems.push(...logTargetProblems(ctx, bucket));
+    problems.push(...foreignPolicyProblems(ctx, bucket));
     if (resource === undefined) return problems;
 
     // The compliance pack's rules, on the same resolved template.

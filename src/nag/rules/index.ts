@@ -19,4 +19,5 @@ export const ALL_RULES: readonly EncryptionRule[] = [
   blindSpots.S3BucketTypeSupported,
   blindSpots.S3NestedStackTemplate,
   blindSpots.S3TemplateUnderstood,
+  blindSpots.S3BucketChangedElsewhere,
 ];
