@@ -49,9 +49,18 @@ export function foreignPolicyProblems(ctx: CheckContext, bucket: s3.Bucket): Pro
     return false;
   };
 
+  // Only a stack that can refer to the bucket is rendered: with no literal name, a reference needs
+  // the bucket's stack as a parent or a dependency (CDK adds one for every cross-stack reference).
+  const mayRefer = (stack: Stack): boolean => {
+    for (let s: Stack | undefined = stack; s !== undefined; s = s.nestedStackParent) {
+      if (s === home || s.dependencies.includes(home)) return true;
+    }
+    return false;
+  };
   const problems: Problem[] = [];
   for (const c of bucket.node.root.node.findAll()) {
     if (!CfnResource.isCfnResource(c) || c.cfnResourceType !== 'AWS::S3::BucketPolicy' || Stack.of(c) === home) continue;
+    if (typeof name !== 'string' && !mayRefer(Stack.of(c))) continue;
     // Not renderable here: the S3EncryptionChecks pack and `check` judge it on the final templates.
     const props = renderedProperties(c);
     if (props === undefined || !names(props.Bucket, Stack.of(c), 0)) continue;
