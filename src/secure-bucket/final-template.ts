@@ -11,6 +11,7 @@ import { ALL_RULES } from '../nag/rules';
 import {
   BLOCK_ALL_PUBLIC_ACCESS, BUCKET_OWNER_ENFORCED, CheckContext, Problem, cfnBucketOf, cfnKeyOf, checkBucketInvariants, checkFinalTemplate, checkKey,
 } from '../private/final-template-check';
+import { foreignPolicyProblems } from '../private/foreign-bucket-policies';
 
 /** What a SecureBucket set at construction and its final template must keep. */
 export interface SecureBucketExpectations {
@@ -70,6 +71,7 @@ export function checkSecureBucketTemplate(bucket: SecureBucket, e: SecureBucketE
       }));
     }
     problems.push(...logTargetProblems(ctx, bucket));
+    problems.push(...foreignPolicyProblems(ctx, bucket));
     if (resource === undefined) return problems;
 
     // The compliance pack's rules, on the same resolved template.
@@ -86,6 +88,9 @@ export function checkSecureBucketTemplate(bucket: SecureBucket, e: SecureBucketE
       if (r.status === RuleStatus.UNKNOWN && !keyInThisStack
         && (rule.name === 'S3KmsCustomerManagedKey' || rule.name === 'S3KmsKeyRotation')) continue;
       if (rule.name === 'S3KmsDataEventsTrail' && !dataEventsRecordedHere) continue;
+      // Template features (Transforms, modules, ...) are the pack's and `check`'s to report: they
+      // are about the whole stack, not about what this construct built.
+      if (rule.name === 'S3TemplateUnderstood') continue;
       // A cross-stack reference (a key of another stack in the policy) is a value the engine
       // cannot follow; the invariants above compared those statements with what was built.
       if (r.status === RuleStatus.UNKNOWN && /Fn::ImportValue/.test(r.message) && invariants.length === 0) continue;
