@@ -6,16 +6,19 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { audit, ObjectSink } from './audit';
+import { audit } from './audit';
 import { BatchManifestWriter } from './batch-manifest';
 import { createJob } from './create-job';
+import { DEFAULT_LIMITS, formatBytes, formatDuration, Limits, parseByteSize, parseCount, parseDuration } from './limits';
 import { describe, Location, parseLocation, withSuffix } from './location';
-import { parseManifest } from './manifest';
+import { InventoryManifest, parseManifest } from './manifest';
+import { ObjectSink } from './object-judge';
 import { Progress } from './progress';
 import { BatchOperation, EXPECTED_MODES, ExpectedMode } from './remediation';
 import { AuditReport, BatchManifestOut, toJson, toText } from './report';
 import { ClientOptions } from './sdk';
 import { md5Hex, Source } from './source';
+import { escapeForTerminal } from './terminal-text';
 import { ArgReader } from '../check/args';
 import { InputError } from '../check/load';
 
@@ -41,13 +44,21 @@ Options:
   --region <region>           AWS region (default: the SDK's, e.g. AWS_REGION)
   --endpoint-url <url>        an S3-compatible endpoint (path-style addressing)
   --control-endpoint-url <url>   the S3 Control endpoint for --create-job (default: --endpoint-url, else AWS)
+  --max-age <duration>        refuse a manifest older than this (creationTimestamp), e.g. 36h, 8d (default: any age)
   -h, --help                  show this help
+
+Limits (every overrun is exit 2; the defaults are far above what S3 delivers):
+  --max-manifest-bytes <size> the largest manifest.json read (default: ${formatBytes(DEFAULT_LIMITS.maxManifestBytes)})
+  --max-row-length <chars>    the longest CSV row (default: ${DEFAULT_LIMITS.maxRowLength})
+  --max-expansion <ratio>     a data file may decompress to this many times its declared size, plus 1 MiB (default: ${DEFAULT_LIMITS.maxExpansion})
+  --request-timeout <duration>   how long a request may wait for a response (default: ${formatDuration(DEFAULT_LIMITS.requestTimeoutMs).replace(' ', '')})
+  --idle-timeout <duration>   how long a response body may stall (default: ${formatDuration(DEFAULT_LIMITS.idleTimeoutMs).replace(' ', '')})
 
 s3:// locations need @aws-sdk/client-s3, --create-job needs @aws-sdk/client-s3-control.
 Exit status: 0 compliant, 1 non-compliant objects found, 2 bad input.
 `;
 
-const FLAGS = ['-h', '--help', '--expect-bucket-key', '--create-job'];
+const FLAGS = ['-h', '--help', '--expect-bucket-key', '--create-job', '--verify-kms-keys'];
 const SUFFIX: Record<BatchOperation, string> = {
   S3UpdateObjectEncryption: '-update-encryption.csv',
   S3PutObjectCopy: '-copy.csv',
@@ -71,10 +82,13 @@ interface Args {
   reportBucket?: string;
   client: { region?: string; endpointUrl?: string };
   controlEndpointUrl?: string;
+  limits: Limits;
+  maxAgeMs?: number;
 }
 
 function parseArgs(argv: string[]): Args | 'help' {
-  const out: Args = { bucketKey: false, format: 'text', createJob: false, client: {} };
+  const out: Args = { bucketKey: false, format: 'text', createJob: false, client: {}, limits: { ...DEFAULT_LIMITS } };
+  const limits = out.limits as { -readonly [K in keyof Limits]: Limits[K] };
   const reader = new ArgReader(argv, FLAGS);
   const value = (opt: string): string => reader.value(opt);
   for (let arg = reader.next(); arg !== undefined; arg = reader.next()) {
@@ -102,6 +116,12 @@ function parseArgs(argv: string[]): Args | 'help' {
       case '--region': out.client.region = value(arg); break;
       case '--endpoint-url': out.client.endpointUrl = value(arg); break;
       case '--control-endpoint-url': out.controlEndpointUrl = value(arg); break;
+      case '--max-age': out.maxAgeMs = parseDuration(value(arg), arg); break;
+      case '--max-manifest-bytes': limits.maxManifestBytes = parseByteSize(value(arg), arg); break;
+      case '--max-row-length': limits.maxRowLength = parseCount(value(arg), arg); break;
+      case '--max-expansion': limits.maxExpansion = parseCount(value(arg), arg); break;
+      case '--request-timeout': limits.requestTimeoutMs = parseDuration(value(arg), arg); break;
+      case '--idle-timeout': limits.idleTimeoutMs = parseDuration(value(arg), arg); break;
       default:
         if (arg.startsWith('-')) throw new InputError(`unknown option '${arg}' (see audit-inventory --help)`);
         if (out.manifest !== undefined) throw new InputError(`one manifest at a time (got '${out.manifest}' and '${arg}')`);
@@ -129,6 +149,16 @@ function check(a: Args): asserts a is Args & { manifest: string; mode: ExpectedM
 
 /** Runs the command (argv after `audit-inventory`). Returns the exit code; throws InputError on bad input. */
 export async function auditInventoryCommand(argv: string[], io: CommandIo): Promise<number> {
+  try {
+    return await runAudit(argv, io);
+  } catch (e) {
+    // Messages name keys and paths read from the input: escaped like the text report.
+    if (e instanceof InputError) throw new InputError(escapeForTerminal(e.message));
+    throw e;
+  }
+}
+
+async function runAudit(argv: string[], io: CommandIo): Promise<number> {
   const a = parseArgs(argv);
   if (a === 'help') {
     io.stdout.write(AUDIT_USAGE);
@@ -138,13 +168,14 @@ export async function auditInventoryCommand(argv: string[], io: CommandIo): Prom
   const clientOptions: ClientOptions = a.client;
   const manifestAt = parseLocation(a.manifest, 'manifest');
   const batchAt = a.batchManifest !== undefined ? parseLocation(a.batchManifest, '--batch-manifest') : undefined;
-  const source = new Source(clientOptions);
+  const source = new Source(clientOptions, a.limits);
   const writers = new Map<BatchOperation, { writer: BatchManifestWriter; target: Location }>();
   let tmpDir: string | undefined;
   try {
     const text = (await source.readText(manifestAt))!;
     const manifest = parseManifest(text, describe(manifestAt));
     await verifyManifestChecksum(source, manifestAt, text);
+    if (a.maxAgeMs !== undefined) checkAge(manifest, describe(manifestAt), a.maxAgeMs);
 
     let sink: ObjectSink | undefined;
     if (batchAt) {
@@ -167,6 +198,7 @@ export async function auditInventoryCommand(argv: string[], io: CommandIo): Prom
       tally = await audit({
         manifest,
         expect: { mode: a.mode, bucketKey: a.bucketKey },
+        limits: a.limits,
         open: async (file) => {
           const at = source.dataLocation(manifestAt, file);
           return { stream: await source.open(at), where: describe(at) };
@@ -217,6 +249,19 @@ export async function auditInventoryCommand(argv: string[], io: CommandIo): Prom
     for (const { writer } of writers.values()) writer.discard();
     if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
     source.close();
+  }
+}
+
+/** --max-age: the manifest's creationTimestamp (ms since the epoch) is at most `maxAgeMs` old. */
+function checkAge(manifest: InventoryManifest, where: string, maxAgeMs: number): void {
+  const created = manifest.creationTimestamp !== undefined && /^\d+$/.test(manifest.creationTimestamp) ? Number(manifest.creationTimestamp) : NaN;
+  if (!Number.isFinite(created)) {
+    throw new InputError(`${where}: --max-age: the manifest has no creationTimestamp (milliseconds since the epoch), so its age is unknown`);
+  }
+  const age = Date.now() - created;
+  if (age > maxAgeMs) {
+    throw new InputError(`${where}: the inventory was created ${new Date(created).toISOString()}, ${(age / 3_600_000).toFixed(1)} h ago, `
+      + `older than --max-age ${(maxAgeMs / 3_600_000).toFixed(1)} h; audit a newer inventory`);
   }
 }
 

@@ -78,6 +78,19 @@ export function parseManifest(text: string, where: string): InventoryManifest {
     if (!Number.isSafeInteger(size) || size < 0) throw bad(`${at}.size is not a byte count`);
     return { key: f.key, size, md5: f.MD5checksum.toLowerCase() };
   });
+  if (files.length === 0) {
+    throw new InputError(`${where}: the manifest lists no data file; an empty inventory proves nothing `
+      + '(if the bucket is empty, there is nothing to audit; otherwise the inventory is incomplete)');
+  }
+  const seenKeys = new Set<string>();
+  const seenMd5 = new Map<string, string>();
+  for (const f of files as InventoryFile[]) {
+    if (seenKeys.has(f.key)) throw bad(`data file ${f.key} is listed twice (its objects would be counted twice)`);
+    seenKeys.add(f.key);
+    const other = seenMd5.get(f.md5);
+    if (other !== undefined) throw bad(`data files ${other} and ${f.key} have the same MD5 ${f.md5} (the same file listed twice)`);
+    seenMd5.set(f.md5, f.key);
+  }
   const dest = String(json.destinationBucket);
   return {
     sourceBucket: json.sourceBucket,
