@@ -6,7 +6,10 @@
  * {@link InputError}. Memory is bounded by the stream buffers, whatever the number of objects.
  */
 import { createHash } from 'crypto';
-import { Readable } from 'stream';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Readable, Writable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { StringDecoder } from 'string_decoder';
 import { createGunzip } from 'zlib';
@@ -16,6 +19,7 @@ import { decodeKey, InventoryObject } from './inventory-object';
 import { formatBytes, Limits, maxDecompressedBytes } from './limits';
 import { InventoryFile, InventoryManifest } from './manifest';
 import { Expectation, KeyLookup, ObjectJudge, ObjectSink } from './object-judge';
+import { readParquetObjects } from './parquet';
 import { Tally } from './tally';
 import { InputError } from '../check/load';
 
@@ -23,8 +27,8 @@ export interface AuditOptions {
   readonly manifest: InventoryManifest;
   readonly expect: Expectation;
   readonly limits: Limits;
-  /** Opens a data file; `where` names it in messages. */
-  readonly open: (file: InventoryFile) => Promise<{ stream: Readable; where: string }>;
+  /** Opens a data file; `where` names it in messages; `path` is set for a local file. */
+  readonly open: (file: InventoryFile) => Promise<{ stream: Readable; where: string; path?: string }>;
   readonly sink?: ObjectSink;
   /** Looks up the KMS key of SSE-KMS objects (--verify-kms-keys). */
   readonly keyLookup?: KeyLookup;
@@ -33,6 +37,7 @@ export interface AuditOptions {
 }
 
 export async function audit(options: AuditOptions): Promise<Tally> {
+  if (options.manifest.fileFormat === 'Parquet') return auditParquet(options);
   const { manifest, expect, limits } = options;
   const col = (name: string) => manifest.columns.indexOf(name);
   const iBucket = col('Bucket');
@@ -144,4 +149,91 @@ export async function audit(options: AuditOptions): Promise<Tally> {
   }
   await judge.drain();
   return tally;
+}
+
+/** A Parquet inventory: each data file is checked (size, MD5) while copied to a temp file (or, local, in place), then read. */
+async function auditParquet(options: AuditOptions): Promise<Tally> {
+  const { manifest, expect, limits } = options;
+  const judge = new ObjectJudge(expect, manifest.sourceBucket, options.sink, options.keyLookup);
+  const queued = (options.keyLookup?.concurrency ?? 0) * 4;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-inventory-parquet-'));
+  let filesDone = 0;
+  try {
+    for (const file of manifest.files) {
+      const { stream, where, path: localPath } = await options.open(file);
+      const target = localPath ?? path.join(tmp, 'data.parquet');
+      const hash = createHash('md5');
+      const declared = new BoundedStage({
+        where,
+        maxBytes: file.size,
+        capReason: `the manifest declares ${file.size} bytes`,
+        idleTimeoutMs: limits.idleTimeoutMs,
+      });
+      const sink = localPath !== undefined ? new Writable({ write: (_c, _e, done) => done() }) : fs.createWriteStream(target);
+      try {
+        await pipeline(stream, declared, async function* (source: AsyncIterable<Buffer>) {
+          for await (const chunk of source) {
+            hash.update(chunk);
+            yield chunk;
+          }
+        }, sink);
+      } catch (e) {
+        if (e instanceof InputError) throw e;
+        throw new InputError(`${where}: cannot read (${(e as Error).message})`);
+      }
+      if (declared.bytes !== file.size) {
+        throw new InputError(`${where}: ${declared.bytes} bytes, the manifest declares ${file.size}; the file is truncated or was replaced`);
+      }
+      const md5 = hash.digest('hex');
+      if (md5 !== file.md5) {
+        throw new InputError(`${where}: MD5 checksum mismatch: the manifest lists ${file.md5}, the file has ${md5}. The file is corrupt or was replaced`);
+      }
+      const rows = await readParquetObjects({
+        file: target,
+        where,
+        limits,
+        requireBucketKeyColumn: expect.bucketKey,
+        onObject: (o, row) => judge.judge(o, () => `${where}: row ${row}`),
+        afterRowGroup: async () => {
+          if (options.keyLookup) await judge.settle(queued);
+          options.progress?.(filesDone, judge.tally);
+        },
+      });
+      if (rows === 0) throw new InputError(`${where}: the data file lists no object; an empty list proves nothing`);
+      filesDone += 1;
+      options.progress?.(filesDone, judge.tally);
+    }
+    await judge.drain();
+    return judge.tally;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Objects of S3 Metadata live inventory table exports (local Parquet files, no manifest). */
+export async function auditExport(options: {
+  readonly files: readonly string[];
+  readonly sourceBucket: string;
+  readonly expect: Expectation;
+  readonly limits: Limits;
+  readonly sink?: ObjectSink;
+  readonly progress?: (filesDone: number, tally: Tally) => void;
+}): Promise<Tally> {
+  const judge = new ObjectJudge(options.expect, options.sourceBucket, options.sink);
+  let filesDone = 0;
+  for (const file of options.files) {
+    const rows = await readParquetObjects({
+      file,
+      where: file,
+      limits: options.limits,
+      requireKeyColumn: true,
+      requireBucketKeyColumn: options.expect.bucketKey,
+      onObject: (o, row) => judge.judge(o, () => `${file}: row ${row}`),
+      afterRowGroup: async () => options.progress?.(filesDone, judge.tally),
+    });
+    if (rows === 0) throw new InputError(`${file}: the export lists no object; an empty list proves nothing`);
+    filesDone += 1;
+    options.progress?.(filesDone, judge.tally);
+  }
+  return judge.tally;
 }
