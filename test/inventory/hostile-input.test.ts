@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildCliChild, ChildResult, CliChild } from './cli-child';
 import { csvLine, SCHEMA, SOURCE_BUCKET } from './inventory-fixture';
+import { writeParquet } from './parquet-fixture';
 import { listenOnLoopback } from '../fixtures/loopback';
 
 const MiB = 1024 * 1024;
@@ -166,4 +167,27 @@ describe('audit-inventory: hostile input is exit 2, bounded in time and memory',
     const r = await cli([manifest]);
     expectRefused(r, /one\.csv\.gz: decompresses to more than [\d.]+ MiB, 100 times its declared [\d.]+ MiB \(--max-expansion\)/, 30_000);
   }, 60_000);
+
+  test('Parquet: a footer over --max-manifest-bytes, pages that decompress past --max-expansion', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hostile-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'live.parquet');
+    // 4,000 keys of 1,000 characters: about 4 MB of strings that SNAPPY shrinks about 20 times.
+    const n = 4000;
+    writeParquet(file, [
+      { name: 'bucket', type: 'STRING', data: Array.from({ length: n }, () => SOURCE_BUCKET) },
+      { name: 'key', type: 'STRING', data: Array.from({ length: n }, (_, i) => `${'k'.repeat(1000)}${i}`) },
+      { name: 'encryption_status', type: 'STRING', data: Array.from({ length: n }, () => 'SSE-KMS') },
+      { name: 'kms_key_arn', type: 'STRING', data: Array.from({ length: n }, () => null) },
+    ]);
+    const argv = [file, '--source-bucket', SOURCE_BUCKET];
+    const footer = await cli([...argv, '--max-manifest-bytes', '64']);
+    expectRefused(footer, /live\.parquet: a Parquet footer of [\d.]+ (B|KiB), more than 64 B \(--max-manifest-bytes\)/, 30_000);
+    const bomb = await cli([...argv, '--max-expansion', '2']);
+    expectRefused(bomb, /live\.parquet: decompresses to more than [\d.]+ MiB, 2 times its [\d.]+ KiB \(--max-expansion; SNAPPY pages\)/, 30_000);
+    // The same file within the default limits: read, every object counted.
+    const ok = await cli(argv);
+    expect([ok.code, ok.stderr]).toEqual([0, '']);
+    expect(ok.stdout).toContain('4,000 object(s)');
+  }, 90_000);
 });
