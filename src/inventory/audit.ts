@@ -15,7 +15,7 @@ import { StringDecoder } from 'string_decoder';
 import { createGunzip } from 'zlib';
 import { BoundedStage, ByteCap } from './bounded-stream';
 import { CsvRowReader, RowTooLongError } from './csv';
-import { decodeKey, InventoryObject } from './inventory-object';
+import { InventoryObject } from './inventory-object';
 import { formatBytes, Limits, maxDecompressedBytes } from './limits';
 import { InventoryFile, InventoryManifest } from './manifest';
 import { Expectation, KeyLookup, ObjectJudge, ObjectSink } from './object-judge';
@@ -76,7 +76,6 @@ export async function audit(options: AuditOptions): Promise<Tally> {
       const o: InventoryObject = {
         bucket: f[iBucket],
         encodedKey: f[iKey],
-        key: decodeKey(f[iKey]),
         versionId: iVersion >= 0 && f[iVersion] !== '' ? f[iVersion] : undefined,
         isLatest: iLatest < 0 || f[iLatest] !== 'false',
         isDeleteMarker: iDeleteMarker >= 0 && f[iDeleteMarker] === 'true',
@@ -86,7 +85,7 @@ export async function audit(options: AuditOptions): Promise<Tally> {
         storageClass: iClass >= 0 ? f[iClass] : undefined,
         intelligentTieringTier: iTier >= 0 ? f[iTier] : undefined,
       };
-      judge.judge(o, () => `${where}: row ${row}`);
+      judge.judge(o, where, row);
       if (tally.objects % 100_000 === 0) options.progress?.(filesDone, tally);
     };
 
@@ -193,7 +192,7 @@ async function auditParquet(options: AuditOptions): Promise<Tally> {
         where,
         limits,
         requireBucketKeyColumn: expect.bucketKey,
-        onObject: (o, row) => judge.judge(o, () => `${where}: row ${row}`),
+        onObject: (o, row) => judge.judge(o, where, row),
         afterRowGroup: async () => {
           if (options.keyLookup) await judge.settle(queued);
           options.progress?.(filesDone, judge.tally);
@@ -228,7 +227,7 @@ export async function auditExport(options: {
       limits: options.limits,
       requireKeyColumn: true,
       requireBucketKeyColumn: options.expect.bucketKey,
-      onObject: (o, row) => judge.judge(o, () => `${file}: row ${row}`),
+      onObject: (o, row) => judge.judge(o, file, row),
       afterRowGroup: async () => options.progress?.(filesDone, judge.tally),
     });
     if (rows === 0) throw new InputError(`${file}: the export lists no object; an empty list proves nothing`);

@@ -6,8 +6,11 @@ export interface InventoryObject {
   readonly bucket: string;
   /** The key, URL-encoded as a Batch Operations manifest needs it. */
   readonly encodedKey: string;
-  /** The key as stored (for reports and HeadObject). */
-  readonly key: string;
+  /**
+   * The key as stored, when the source has it decoded (Parquet); otherwise {@link objectKey}
+   * decodes `encodedKey` when it is needed (a sample line, a HeadObject), not for every row.
+   */
+  readonly key?: string;
   readonly versionId?: string;
   /** False only for a noncurrent version. */
   readonly isLatest: boolean;
@@ -25,6 +28,11 @@ export interface InventoryObject {
   readonly kmsKeyArn?: string | null;
   readonly storageClass?: string;
   readonly intelligentTieringTier?: string;
+}
+
+/** The object's key as stored. */
+export function objectKey(o: InventoryObject): string {
+  return o.key ?? decodeKey(o.encodedKey);
 }
 
 /** A key as S3 Inventory's CSV encodes it (and a Batch Operations manifest wants it): URL-encoded, '/' kept. */

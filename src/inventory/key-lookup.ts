@@ -8,7 +8,7 @@
  *
  * Cost: one HeadObject per SSE-KMS object, billed as a GET-class request (per 1,000 requests).
  */
-import { InventoryObject } from './inventory-object';
+import { InventoryObject, objectKey } from './inventory-object';
 import { KeyLookup, KeyLookupResult } from './object-judge';
 import { sdkProblem } from './sdk';
 import { Source } from './source';
@@ -20,11 +20,12 @@ export function headObjectKeyLookup(source: Source, concurrency: number): KeyLoo
   return {
     concurrency,
     lookup: async (o: InventoryObject): Promise<KeyLookupResult> => {
-      const where = `s3://${o.bucket}/${o.key}${o.versionId ? ` (version ${o.versionId})` : ''}`;
+      const key = objectKey(o);
+      const where = `s3://${o.bucket}/${key}${o.versionId ? ` (version ${o.versionId})` : ''}`;
       try {
         const out: any = await source.request(`HeadObject ${where}`, (s3, options) => s3.headObject({
           Bucket: o.bucket,
-          Key: o.key,
+          Key: key,
           ...(o.versionId ? { VersionId: o.versionId } : {}),
         }, options));
         return { kmsKeyArn: typeof out.SSEKMSKeyId === 'string' && out.SSEKMSKeyId !== '' ? out.SSEKMSKeyId : null };

@@ -6,7 +6,7 @@
  * SSE-KMS object when a {@link KeyLookup} is given; those lookups run with bounded concurrency,
  * and the reader waits ({@link ObjectJudge.settle}) before it reads more rows.
  */
-import { InventoryObject } from './inventory-object';
+import { InventoryObject, objectKey } from './inventory-object';
 import { BatchOperation, ExpectedMode, remedy } from './remediation';
 import { Tally } from './tally';
 import { InputError } from '../check/load';
@@ -48,11 +48,11 @@ export class ObjectJudge {
     this.expectedKeys = expect.kmsKeys ? new Set(expect.kmsKeys) : undefined;
   }
 
-  /** Counts and judges one object; `where` names the row in messages. */
-  public judge(o: InventoryObject, where: () => string): void {
+  /** Counts and judges one object; `where` and `row` name it in messages. */
+  public judge(o: InventoryObject, where: string, row: number): void {
     if (this.failure !== undefined) throw this.failure;
     if (o.bucket !== this.sourceBucket) {
-      throw new InputError(`${where()}: a row of bucket '${o.bucket}', but the inventory is of '${this.sourceBucket}'; `
+      throw new InputError(`${where}: row ${row}: a row of bucket '${o.bucket}', but the inventory is of '${this.sourceBucket}'; `
         + 'rows of another bucket prove nothing about this one');
     }
     if (o.isDeleteMarker) {
@@ -71,7 +71,7 @@ export class ObjectJudge {
       return;
     }
     if (this.keyLookup === undefined) {
-      throw new InputError(`${where()}: the source has no KMS key column; use --verify-kms-keys or an S3 Metadata live inventory table export`);
+      throw new InputError(`${where}: row ${row}: the source has no KMS key column; use --verify-kms-keys or an S3 Metadata live inventory table export`);
     }
     this.queue.push(o);
     this.pump();
@@ -123,7 +123,7 @@ export class ObjectJudge {
 
   private nonCompliant(o: InventoryObject, otherKey: string | undefined): void {
     const size = o.size ?? 0;
-    this.tally.addNonCompliant(() => `${o.bucket}/${o.key}${o.versionId ? ` (version ${o.versionId})` : ''}${otherKey ? ` under key ${otherKey}` : ''}`, size);
+    this.tally.addNonCompliant(() => `${o.bucket}/${objectKey(o)}${o.versionId ? ` (version ${o.versionId})` : ''}${otherKey ? ` under key ${otherKey}` : ''}`, size);
     const fix = remedy({
       status: o.status,
       size: o.size,
