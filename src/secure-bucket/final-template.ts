@@ -23,6 +23,8 @@ export interface SecureBucketExpectations {
   readonly requiredStatements: unknown[];
   /** The key-policy statements of the key it created. */
   readonly keyStatements: unknown[];
+  /** The S3 Metadata configuration it wrote (L1 form), if any. */
+  readonly metadataConfiguration?: s3.CfnBucket.MetadataConfigurationProperty;
 }
 
 /**
@@ -48,6 +50,8 @@ export function checkSecureBucketTemplate(bucket: SecureBucket, e: SecureBucketE
         OwnershipControls: BUCKET_OWNER_ENFORCED,
         AccessControl: undefined,
         LoggingConfiguration: { DestinationBucketName: bucket.serverAccessLogsBucket.bucketName, LogFilePrefix: e.logPrefix },
+        // Only when SecureBucket wrote it: without the option, one set on the L1 is the user's own.
+        ...(e.metadataConfiguration ? { MetadataConfiguration: metadataConfigurationJson(e.metadataConfiguration) } : {}),
       },
       subset: ['LoggingConfiguration'],
       requiredStatements: e.requiredStatements,
@@ -128,4 +132,14 @@ function logTargetProblems(ctx: CheckContext, bucket: SecureBucket): Problem[] {
       + 'but S3 server access log delivery only writes to SSE-S3 buckets, so the logs would silently stop',
     fix: 'give the destination SSE-S3 (AES256) default encryption, or omit serverAccessLogsBucket to use the stack\'s AccessLogsBucket',
   }];
+}
+
+/**
+ * The S3 Metadata configuration in CloudFormation form, as the L1 renders it:
+ * each property of `MetadataConfiguration` is its L1 name capitalized.
+ */
+function metadataConfigurationJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(metadataConfigurationJson);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.charAt(0).toUpperCase() + k.slice(1), metadataConfigurationJson(v)]));
 }

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
+import { BOUNDED_CHILD } from '../fixtures/bounded-child';
 import { buildInventory, writeInventory } from '../inventory/inventory-fixture';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -30,7 +31,7 @@ function buildCheck(): string {
 
 /** Runs node on `args` with the repository's node_modules on NODE_PATH (the build is outside the repository). */
 function node(args: string[]) {
-  return spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') } });
+  return spawnSync(process.execPath, args, { ...BOUNDED_CHILD, encoding: 'utf8', env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') } });
 }
 
 describe('the check command at run time', () => {
