@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { buildCliChild, ChildResult, CliChild } from './cli-child';
 import { csvLine, SCHEMA, SOURCE_BUCKET } from './inventory-fixture';
 import { writeParquet } from './parquet-fixture';
-import { listenOnLoopback } from '../fixtures/loopback';
+import { closeServer, listenOnLoopback } from '../fixtures/loopback';
 
 const MiB = 1024 * 1024;
 /** Far above what the child needs (about 60-120 MB) and far below what an unbounded read takes. */
@@ -43,8 +43,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   child?.dispose();
-  server?.closeAllConnections();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  if (server) await closeServer(server);
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 

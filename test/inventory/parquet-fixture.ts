@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
+import { BOUNDED_CHILD } from '../fixtures/bounded-child';
 
 export interface ParquetColumn {
   readonly name: string;
@@ -28,10 +29,12 @@ writeFileSync(spec.file, Buffer.from(parquetWriteBuffer({ columnData, rowGroupSi
 export function writeParquet(file: string, columns: readonly ParquetColumn[], options: { rowGroupSize?: number; codec?: string } = {}): void {
   const spec = JSON.stringify({ file, columns, rowGroupSize: options.rowGroupSize ?? 1000, codec: options.codec ?? 'SNAPPY' });
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', SCRIPT], {
+    ...BOUNDED_CHILD,
     input: spec,
     encoding: 'utf8',
     maxBuffer: 16 * 1024 * 1024,
     env: { ...process.env, NODE_OPTIONS: '', WRITER_URL: pathToFileURL(require.resolve('hyparquet-writer')).href },
   });
+  if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`hyparquet-writer failed: ${r.stderr}`);
 }
