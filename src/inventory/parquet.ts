@@ -11,7 +11,8 @@
  * - S3 Metadata live inventory table
  *   (https://docs.aws.amazon.com/AmazonS3/latest/userguide/metadata-tables-inventory-schema.html):
  *   bucket, key, version_id, is_delete_marker, size, storage_class, encryption_status,
- *   is_bucket_key_enabled, kms_key_arn. Each row is the current state of an object.
+ *   is_bucket_key_enabled, kms_key_arn. It has no is_latest: a row with a version id is not taken
+ *   as the current version (never copied in place).
  *
  * Bounds: the file is read in row groups, only the columns above; the footer may not be larger
  * than --max-manifest-bytes; every page is decompressed through a wrapper that refuses to go past
@@ -170,7 +171,10 @@ function toObject(r: Record<string, unknown>, names: Set<string>, where: string,
     key,
     encodedKey: encodeKey(key),
     versionId: version === '' || version === 'null' ? undefined : version,
-    isLatest: r.is_latest !== false,
+    // The live inventory table has no is_latest and may list noncurrent versions: without that
+    // column a row with a version id is not taken as current, so it is never copied in place
+    // (which would make old data current); UpdateObjectEncryption still fixes any version.
+    isLatest: names.has('is_latest') ? r.is_latest !== false : version === undefined || version === '' || version === 'null',
     isDeleteMarker: r.is_delete_marker === true,
     size: names.has('size') ? size ?? 0 : undefined,
     status: str(r.encryption_status) ?? '',

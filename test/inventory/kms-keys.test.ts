@@ -40,6 +40,7 @@ interface LiveRow {
   bucketKey?: boolean;
   bucket?: string;
   size?: number;
+  versionId?: string;
 }
 
 /** An export of the live inventory table with its documented column names. */
@@ -48,7 +49,7 @@ function liveExport(rows: LiveRow[], file = path.join(tmp(), 'live.parquet')): s
     { name: 'bucket', type: 'STRING', data: rows.map((r) => r.bucket ?? SOURCE) },
     { name: 'key', type: 'STRING', data: rows.map((r) => r.key) },
     { name: 'sequence_number', type: 'STRING', data: rows.map((_, i) => String(1000 + i)) },
-    { name: 'version_id', type: 'STRING', data: rows.map(() => null) },
+    { name: 'version_id', type: 'STRING', data: rows.map((r) => r.versionId ?? null) },
     { name: 'is_delete_marker', type: 'BOOLEAN', data: rows.map(() => false) },
     { name: 'size', type: 'INT64', data: rows.map((r) => r.size ?? 100) },
     { name: 'storage_class', type: 'STRING', data: rows.map(() => 'STANDARD') },
@@ -91,6 +92,21 @@ describe('--expect-kms-key through an S3 Metadata live inventory export (Parquet
     const one = await child.run(['audit-inventory', file, '--source-bucket', SOURCE, '--expect-mode', 'SSE-KMS', '--expect-kms-key', KEY_A]);
     expect(one.code).toBe(1);
     expect(one.stdout).toContain(`    ${SOURCE}/old key/1 under key ${KEY_B}`);
+  }, 60_000);
+
+  test('a versioned row of an export (no is_latest) is never copied in place; UpdateObjectEncryption still lists it', async () => {
+    const out = path.join(tmp(), 'v.csv');
+    const r = await child.run(['audit-inventory', liveExport([
+      { key: 'v', status: 'DSSE-KMS', kmsKeyArn: KEY_A, versionId: 'v1' },
+      { key: 'w', status: 'SSE-KMS', kmsKeyArn: KEY_B, versionId: 'v2' },
+    ]), '--source-bucket', SOURCE, '--expect-mode', 'SSE-KMS', '--expect-kms-key', KEY_A, '--batch-manifest', out, '--format', 'json']);
+    expect([r.code, r.stderr]).toEqual([1, '']);
+    expect(JSON.parse(r.stdout).remediation).toEqual({
+      byOperation: { S3UpdateObjectEncryption: 1 },
+      notRemediable: { 'a noncurrent version cannot be copied in place (delete it or let a lifecycle rule expire it)': 1 },
+    });
+    expect(fs.readFileSync(path.join(path.dirname(out), 'v-update-encryption.csv'), 'utf8')).toBe(`${SOURCE},w,v2\n`);
+    expect(fs.existsSync(path.join(path.dirname(out), 'v-copy.csv'))).toBe(false);
   }, 60_000);
 
   test('bad exports: rows of another bucket, an empty export, no kms_key_arn column, not Parquet', async () => {
