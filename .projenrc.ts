@@ -48,7 +48,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // cdk-nag is the plugin framework our NagPack extends: the user's copy must be the one we use.
   peerDeps: ['cdk-nag@^3.0.2'],
   // The `cdk-secure-bucket check` CLI reads YAML templates (short-form intrinsics).
-  bundledDeps: ['yaml@^2.9.1'],
+  // `audit-inventory` reads Parquet (S3 Inventory in Parquet format, S3 Metadata live inventory
+  // exports) with hyparquet (pure JavaScript, no dependencies) and its decompressors (gzip, zstd,
+  // brotli, lz4); both are ES modules, loaded with import() only when a Parquet file is read.
+  bundledDeps: ['yaml@^2.9.1', 'hyparquet@^1.33.0', 'hyparquet-compressors@^1.1.2'],
   bin: { 'cdk-secure-bucket': 'lib/check/cli.js' },
 
   devDeps: [
@@ -64,6 +67,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // devDependencies here, and the README and the command's error tell users to install them.
     '@aws-sdk/client-s3-control@^3',
     's3rver@^3.7.1',
+    // Parquet test data for audit-inventory (tests only).
+    'hyparquet-writer@^0.17.0',
     'fast-check@^4',
     // Benchmark baseline (bench/ only).
     '@aws-crypto/client-node@^5',
