@@ -12,6 +12,10 @@ import { awscdk, javascript, JsonFile } from 'projen';
 const CDK_MIN_VERSION = '2.258.0';
 const CONSTRUCTS_MIN_VERSION = '10.5.1';
 const TYPESCRIPT_VERSION = '~6.0.3';
+/** A hung step fails `npm run verify` after this long (a quiet run takes about 9 min; CI allows 90). */
+const VERIFY_DEADLINE_MINUTES = 45;
+/** Test files that run serially in `test:heavy` instead of in the default jest run. */
+const HEAVY_SUITES = '\\.heavy\\.test\\.ts$';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-secure-bucket',
@@ -44,7 +48,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // cdk-nag is the plugin framework our NagPack extends: the user's copy must be the one we use.
   peerDeps: ['cdk-nag@^3.0.2'],
   // The `cdk-secure-bucket check` CLI reads YAML templates (short-form intrinsics).
-  bundledDeps: ['yaml@^2.9.1'],
+  // `audit-inventory` reads Parquet (S3 Inventory in Parquet format, S3 Metadata live inventory
+  // exports) with hyparquet (pure JavaScript, no dependencies) and its decompressors (gzip, zstd,
+  // brotli, lz4); both are ES modules, loaded with import() only when a Parquet file is read.
+  bundledDeps: ['yaml@^2.9.1', 'hyparquet@^1.33.0', 'hyparquet-compressors@^1.1.2'],
   bin: { 'cdk-secure-bucket': 'lib/check/cli.js' },
 
   devDeps: [
@@ -60,6 +67,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // devDependencies here, and the README and the command's error tell users to install them.
     '@aws-sdk/client-s3-control@^3',
     's3rver@^3.7.1',
+    // Parquet test data for audit-inventory (tests only).
+    'hyparquet-writer@^0.17.0',
     'fast-check@^4',
     // Benchmark baseline (bench/ only).
     '@aws-crypto/client-node@^5',
@@ -71,6 +80,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // docs/crypto-api.md: the crypto module is not jsii, so API.md cannot document it.
     'typedoc@^0.28.20',
     'typedoc-plugin-markdown@^4.14.1',
+    // The Athena key-audit SQL runs on generated S3 Metadata live-inventory data in DuckDB
+    // (tests only); the engine ships in @duckdb/node-bindings-linux-x64, nothing is downloaded.
+    '@duckdb/node-api@^1.5.6-r.1',
+    // The AWS Control Tower proactive controls (cfn-guard binary and rules bundled, offline):
+    // test/secure-bucket/control-tower.test.ts and the example app run them as a validation plugin.
+    '@cdklabs/cdk-validator-cfnguard@^0.0.62',
   ],
 
   jestOptions: {
@@ -78,7 +93,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/cdk.out/'],
+      // A test's timeout guards against a hang; it is not a performance bound. jest's 5 s failed
+      // tests on a busy 2-core machine, and a timed-out test's requests then ran on into the next.
+      testTimeout: 60_000,
+      // `*.heavy.test.ts` suites move hundreds of MiB and measure memory: they run on their own,
+      // one at a time, in `test:heavy` (part of `verify`), not beside the other suites.
+      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/cdk.out/', HEAVY_SUITES],
     },
   },
 
@@ -93,6 +113,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
 project.addPackageIgnore('/examples/');
 project.addPackageIgnore('/bench/');
+project.addPackageIgnore('/build-tools/');
 project.addPackageIgnore('/cdk.json');
 project.addPackageIgnore('/.ci/');
 project.addPackageIgnore('/BENCHMARKS.md');
@@ -119,16 +140,17 @@ project.package.addField('typesVersions', {
   },
 });
 
-// The example app and benches are type-checked with the tests (not compiled by jsii).
+// The example app, benches and build tools are type-checked with the tests (not compiled by jsii).
 project.tsconfigDev.addInclude('../examples/**/*.ts');
 project.tsconfigDev.addInclude('../bench/**/*.ts');
+project.tsconfigDev.addInclude('../build-tools/**/*.ts');
 project.eslint?.addLintPattern('examples');
 project.eslint?.addLintPattern('bench');
 project.eslint?.allowDevDeps('examples/**');
 project.eslint?.allowDevDeps('bench/**');
-// examples/ and bench/ get a tsconfig of their own (the root one is jsii's, src only), so
+// examples/, bench/ and build-tools/ get a tsconfig of their own (the root one is jsii's, src only), so
 // eslint's project service type-checks them as a project rather than file by file.
-for (const dir of ['examples', 'bench']) {
+for (const dir of ['examples', 'bench', 'build-tools']) {
   new JsonFile(project, `${dir}/tsconfig.json`, {
     obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'] },
     marker: false,
@@ -171,10 +193,26 @@ verify.exec('jsii-rosetta extract --strict --fail');
 // ts-jest transpiles without type checking (isolatedModules): type-check tests, examples and benches here.
 verify.exec('tsc --noEmit -p test/tsconfig.json');
 verify.spawn(project.testTask);
+// The heavy suites, alone and in band: under load beside other suites they time out, and a
+// timed-out suite's teardown used to hang jest.
+const heavyTests = project.addTask('test:heavy', {
+  description: 'The suites that move hundreds of MiB and measure memory (*.heavy.test.ts), one at a time',
+  steps: [{
+    exec: 'jest --ci --runInBand --coverage=false --testMatch \'<rootDir>/test/**/*.heavy.test.ts\' --testPathIgnorePatterns /node_modules/ /lib/ /cdk.out/',
+    receiveArgs: true,
+  }],
+});
+verify.spawn(heavyTests);
 // eslint runs with --fix: a fix it had to make means unlinted code was committed.
 // Name what changed: eslint --fix, docgen or a test may have written it.
 verify.exec('git diff --ignore-space-at-eol --quiet || (echo "verify changed these tracked files (eslint --fix, docgen or a test wrote them); review and commit the result:" && git diff --ignore-space-at-eol --stat && exit 1)', {
   condition: 'git rev-parse --is-inside-work-tree',
 });
+
+// projen's task runner counts a step killed by a signal as a success (its shell resolves a child
+// that exited by a signal it did not send with code 0), so a jest killed under load let `verify`
+// exit 0. `npm run verify` runs the same task definition through build-tools/run-task.ts, which
+// fails on any signal, non-zero status or step it cannot run, and gives the run a deadline.
+project.package.setScript('verify', `ts-node --transpile-only build-tools/run-task.ts --deadline-minutes ${VERIFY_DEADLINE_MINUTES} verify`);
 
 project.synth();

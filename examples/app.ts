@@ -1,8 +1,10 @@
 /**
  * The example app: one stack with a SecureBucket per encryption mode, a role
- * granted read on each, and the cdk-nag packs run as policy-validation
- * plugins. `npx cdk synth` synthesizes it offline (no lookups).
+ * granted read on each, and the cdk-nag packs and the AWS Control Tower
+ * proactive controls run as policy-validation plugins. `npx cdk synth`
+ * synthesizes it offline (no lookups).
  */
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -50,7 +52,7 @@ export class ExampleStack extends Stack {
   }
 }
 
-/** The example app: the stack plus the four cdk-nag packs and S3EncryptionChecks as validation plugins. */
+/** The example app: the stack plus the four cdk-nag packs, S3EncryptionChecks and the Control Tower controls as validation plugins. */
 export function buildExampleApp(app: App = new App()): App {
   const stack = new ExampleStack(app, 'SecureBucketExample');
   Validations.of(app).addPlugins(
@@ -60,6 +62,18 @@ export function buildExampleApp(app: App = new App()): App {
     new PCIDSS321Checks(app),
     // This library's own pack: every bucket meets the encryption policy (all modes allowed here).
     new S3EncryptionChecks(app),
+    // The AWS Control Tower proactive controls (cfn-guard and the rules ship in the package).
+    new CfnGuardValidator(),
+  );
+  // What the Control Tower controls still report here (docs/compliance.md, "AWS Control Tower
+  // proactive controls"). CDK applies an acknowledgement of a plugin's rule to the whole app, not
+  // to one resource, so the library acknowledges none of these itself: the app decides.
+  Validations.of(app).acknowledge(
+    { id: 'cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check', reason: 'CT.S3.PR.10: the SSE-S3 and SSE-C example buckets demonstrate non-KMS modes; the access-log bucket must be SSE-S3 (S3 log delivery) and the inventory bucket is SSE-S3 by design.' },
+    { id: 'cdk-validator-cfnguard::s3_bucket_logging_enabled_check', reason: 'CT.S3.PR.2: only the access-log bucket, which cannot log into itself or another log bucket without a loop.' },
+    { id: 'cdk-validator-cfnguard::s3_version_lifecycle_policy_check', reason: 'CT.S3.PR.3: the example buckets set no lifecycleRules (how long data is kept is the app\'s decision).' },
+    { id: 'cdk-validator-cfnguard::s3_lifecycle_policy_check', reason: 'CT.S3.PR.6: the example buckets set no lifecycleRules (how long data is kept is the app\'s decision).' },
+    { id: 'cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check', reason: 'CT.S3.PR.9: the example buckets do not enable Object Lock, which cannot be turned off again; the access-log bucket cannot have it (S3 log delivery).' },
   );
   // The example buckets are plain demo buckets: replication is the user's decision
   // (see the README's finding table), so the example acknowledges it on its own buckets.

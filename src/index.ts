@@ -2,3 +2,5 @@ export * from './errors';
 export * from './audit';
 export * from './secure-bucket';
 export * from './nag';
+export * from './metadata-audit';
+export * from './rotation';

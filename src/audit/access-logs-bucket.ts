@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { deliveryBucketProps, requireWholeDays, sharedInStack } from '../private/delivery-bucket';
+import { enableEventBridgeOnL1 } from '../private/event-bridge';
 import { guardHelperBucket } from '../private/helper-checks';
 import { logDeliveryStatement } from '../private/server-access-logs';
 
@@ -56,7 +57,12 @@ export interface AccessLogsBucketProps {
  * - it does not log its own accesses (a log bucket that logs to itself
  *   produces logs about log delivery forever);
  * - it is versioned, but noncurrent versions and current log files expire
- *   (`retention`), so it never grows forever.
+ *   (`retention`), so it never grows forever;
+ * - no S3 Object Lock: S3 does not deliver server access logs into a bucket
+ *   with Object Lock (or, per its logging guide, with a default retention).
+ *
+ * Like every bucket of the library it sends its events to EventBridge (on
+ * its own L1, no custom resource).
  *
  * Log delivery is granted with a bucket policy scoped to the source buckets
  * and account (no ACLs: object ownership is bucket-owner-enforced).
@@ -86,8 +92,14 @@ export class AccessLogsBucket extends s3.Bucket {
       lifecycleRuleId: 'ExpireAccessLogs',
       retention,
       noncurrentVersionRetention: noncurrent,
+      // Not on a server-access-log destination: S3 refuses an Object Lock default retention there
+      // ("Logging requests with server access logging"), and its Object Lock guide says a bucket
+      // with Object Lock cannot be a destination at all ("Configuring S3 Object Lock"). Enabling
+      // it could stop the logs, so CT.S3.PR.9 stays a documented conflict here.
+      objectLockEnabled: false,
     }));
     Object.defineProperty(this, ACCESS_LOGS_BUCKET_BRAND, { value: true });
+    enableEventBridgeOnL1(this);
 
     requireWholeDays(this, retention, 'retention');
     requireWholeDays(this, noncurrent, 'noncurrentVersionRetention');

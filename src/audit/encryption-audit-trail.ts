@@ -10,8 +10,10 @@ import { DataEvents } from './data-events';
 import { ADVANCED_EVENT_SELECTOR_VALUE_LIMIT, DataEventSelection } from './private/data-event-selection';
 import { validateTrailName, validateWholeDays } from './private/validate';
 import { SecureBucketConfigError } from '../private/errors';
+import { enableEventBridgeOnL1 } from '../private/event-bridge';
 import { checkFinalTemplate, checkKey } from '../private/final-template-check';
 import { guardHelperBucket, trailProblems } from '../private/helper-checks';
+import { denyGrantsUnlessForAwsResource } from '../private/key-grants';
 import { enableServerAccessLogs } from '../private/server-access-logs';
 
 const BRAND = Symbol.for('cdk-secure-bucket.EncryptionAuditTrail');
@@ -46,6 +48,24 @@ export interface EncryptionAuditTrailProps {
    * @default Duration.days(365)
    */
   readonly logRetention?: Duration;
+
+  /**
+   * The S3 Object Lock default retention of the log bucket: every log and
+   * digest file CloudTrail writes is locked for this long, so nobody can
+   * overwrite or delete the audit evidence before then (AWS Control Tower
+   * CT.S3.PR.9; the log bucket is always created with Object Lock enabled).
+   *
+   * Governance mode by default: a principal granted
+   * `s3:BypassGovernanceRetention` can still remove a locked version (for a
+   * mistaken delivery, say), and every such call is recorded. Use
+   * `s3.ObjectLockRetention.compliance(...)` when not even the account root may
+   * shorten it; a compliance lock cannot be removed until it expires. Must not
+   * be longer than `logRetention` (files are kept for `logRetention`, and a
+   * lock that outlives it would keep them anyway).
+   *
+   * @default s3.ObjectLockRetention.governance(logRetention)
+   */
+  readonly logFileLockRetention?: s3.ObjectLockRetention;
 
   /**
    * Whether the trail also delivers its events to CloudWatch Logs.
@@ -241,6 +261,8 @@ export class EncryptionAuditTrail extends Resource implements cloudtrail.ITrailR
     const logRetention = props.logRetention ?? Duration.days(365);
     validateWholeDays(this, 'logRetention', logRetention, 1, undefined,
       'set logRetention to a whole number of days, at least Duration.days(1)');
+    const lockRetention = props.logFileLockRetention ?? s3.ObjectLockRetention.governance(logRetention);
+    validateLockRetention(this, lockRetention, logRetention);
     const rotationPeriod = props.keyRotationPeriod ?? Duration.days(365);
     validateWholeDays(this, 'keyRotationPeriod', rotationPeriod, 90, 2560,
       'set keyRotationPeriod to a whole number of days between Duration.days(90) and Duration.days(2560)');
@@ -276,6 +298,7 @@ export class EncryptionAuditTrail extends Resource implements cloudtrail.ITrailR
       removalPolicy,
     });
     this.addCloudTrailKeyPolicy(sourceArnCondition, anyTrailOfAccount);
+    denyGrantsUnlessForAwsResource(this.encryptionKey);
 
     this.logBucket = new s3.Bucket(this, 'LogBucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -283,6 +306,10 @@ export class EncryptionAuditTrail extends Resource implements cloudtrail.ITrailR
       minimumTLSVersion: 1.2,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: true,
+      // Each log and digest file CloudTrail delivers gets the bucket's default retention; the
+      // lifecycle rule below removes a version only once its lock has expired.
+      objectLockEnabled: true,
+      objectLockDefaultRetention: lockRetention,
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.encryptionKey,
       bucketKeyEnabled: true,
@@ -296,6 +323,7 @@ export class EncryptionAuditTrail extends Resource implements cloudtrail.ITrailR
       }],
       removalPolicy,
     });
+    enableEventBridgeOnL1(this.logBucket);
     const accessLogs = props.serverAccessLogsBucket ?? AccessLogsBucket.of(this);
     const accessLogsPrefix = props.serverAccessLogsPrefix ?? `${this.logBucket.node.path}/`;
     enableServerAccessLogs(this.logBucket, accessLogs, accessLogsPrefix);
@@ -528,9 +556,23 @@ export class EncryptionAuditTrail extends Resource implements cloudtrail.ITrailR
   }
 }
 
+/** A lock of at least a day, at most as long as the log files are kept. */
+function validateLockRetention(scope: Construct, lock: s3.ObjectLockRetention, logRetention: Duration): void {
+  if (lock.duration.isUnresolved() || logRetention.isUnresolved()) return;
+  const days = lock.duration.toDays({ integral: false });
+  if (!Number.isInteger(days) || days < 1 || days > logRetention.toDays()) {
+    throw new SecureBucketConfigError(scope, 'logFileLockRetention',
+      `must be a whole number of days between 1 and logRetention (${logRetention.toDays()} days), got ${lock.duration.toHumanString()}`,
+      'pass s3.ObjectLockRetention.governance(Duration.days(n)) (or .compliance) with n <= logRetention, or raise logRetention');
+  }
+}
+
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) {
     return true;
+  }
+  if (a instanceof s3.ObjectLockRetention && b instanceof s3.ObjectLockRetention) {
+    return a.mode === b.mode && sameValue(a.duration, b.duration);
   }
   if (a instanceof Duration && b instanceof Duration && !a.isUnresolved() && !b.isUnresolved()) {
     return a.toMilliseconds() === b.toMilliseconds();

@@ -8,6 +8,7 @@ import { Construct, IConstruct } from 'constructs';
 import { EncryptionAuditTrail } from './encryption-audit-trail';
 import { validateWholeDays } from './private/validate';
 import { SecureBucketConfigError } from '../private/errors';
+import { denyGrantsUnlessForAwsResource } from '../private/key-grants';
 
 const BRAND = Symbol.for('cdk-secure-bucket.EncryptionDriftAlerts');
 const SHARED_ID = 'SecureBucketDriftAlerts';
@@ -15,11 +16,21 @@ const EVENTS_SERVICE = 'events.amazonaws.com';
 const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 
 /**
- * S3 API calls that change what a bucket enforces about encryption, by their
- * CloudTrail event name. The bucket-level Block Public Access calls are
- * recorded as `PutBucketPublicAccessBlock` / `DeleteBucketPublicAccessBlock`;
- * the API names are listed too. `UpdateObjectEncryption` is object-level: see
+ * S3 API calls that change what a bucket enforces about encryption, or the
+ * evidence an audit of it reads, by their CloudTrail event name. The
+ * bucket-level Block Public Access calls are recorded as
+ * `PutBucketPublicAccessBlock` / `DeleteBucketPublicAccessBlock`; the API
+ * names are listed too. `UpdateObjectEncryption` is object-level: see
  * `EncryptionDriftAlerts`.
+ *
+ * - inventory configurations: deleting the `EncryptionAudit` inventory
+ *   silently removes the daily evidence `audit-inventory` reads;
+ * - S3 Metadata (V2: Create/DeleteBucketMetadataConfiguration and the
+ *   journal and inventory table updates; V1: Create/Delete
+ *   BucketMetadataTableConfiguration): the live inventory table the Athena
+ *   audit queries;
+ * - replication (copies leave for another key or account) and versioning
+ *   (suspending it lets an overwrite destroy the only copy).
  */
 const S3_EVENT_NAMES = [
   'PutBucketEncryption', 'DeleteBucketEncryption',
@@ -28,10 +39,20 @@ const S3_EVENT_NAMES = [
   'PutBucketPublicAccessBlock', 'DeleteBucketPublicAccessBlock',
   'PutBucketOwnershipControls', 'DeleteBucketOwnershipControls',
   'UpdateObjectEncryption',
+  'PutBucketInventoryConfiguration', 'DeleteBucketInventoryConfiguration',
+  'CreateBucketMetadataConfiguration', 'DeleteBucketMetadataConfiguration',
+  'UpdateBucketMetadataInventoryTableConfiguration', 'UpdateBucketMetadataJournalTableConfiguration',
+  'CreateBucketMetadataTableConfiguration', 'DeleteBucketMetadataTableConfiguration',
+  'PutBucketReplication', 'DeleteBucketReplication',
+  'PutBucketVersioning',
 ];
 
-/** KMS API calls that weaken or remove a bucket key. */
-const KMS_EVENT_NAMES = ['DisableKeyRotation', 'ScheduleKeyDeletion', 'DisableKey', 'PutKeyPolicy'];
+/**
+ * KMS API calls that weaken or remove a bucket key, or hand its use to
+ * another principal (`CreateGrant`: a grant is a permission outside the key
+ * policy, as strong as a policy statement for the operations it names).
+ */
+const KMS_EVENT_NAMES = ['DisableKeyRotation', 'ScheduleKeyDeletion', 'DisableKey', 'PutKeyPolicy', 'CreateGrant'];
 
 /**
  * Properties of `EncryptionDriftAlerts`.
@@ -68,9 +89,10 @@ export interface EncryptionDriftAlertsProps {
 }
 
 /**
- * Alerts on changes to the encryption, policy, public access block and object
- * ownership of watched buckets, and on KMS calls that disable, unschedule or
- * re-police their keys.
+ * Alerts on changes to the encryption, policy, public access block, object
+ * ownership, inventory and metadata tables, replication and versioning of
+ * watched buckets, and on KMS calls that disable, schedule deletion of,
+ * re-police or grant use of their keys.
  *
  * One per stack (`EncryptionDriftAlerts.of(stack)`), shared by every watched
  * bucket and key:
@@ -79,13 +101,20 @@ export interface EncryptionDriftAlertsProps {
  *   `aws.s3` whose `requestParameters.bucketName` is a watched bucket, for
  *   PutBucketEncryption, DeleteBucketEncryption, PutBucketPolicy,
  *   DeleteBucketPolicy, Put/DeleteBucketPublicAccessBlock,
- *   Put/DeleteBucketOwnershipControls and UpdateObjectEncryption;
+ *   Put/DeleteBucketOwnershipControls, UpdateObjectEncryption,
+ *   Put/DeleteBucketInventoryConfiguration, the S3 Metadata configuration
+ *   calls (Create/DeleteBucketMetadataConfiguration,
+ *   UpdateBucketMetadataInventoryTableConfiguration,
+ *   UpdateBucketMetadataJournalTableConfiguration and the V1
+ *   Create/DeleteBucketMetadataTableConfiguration),
+ *   Put/DeleteBucketReplication and PutBucketVersioning;
  * - an EventBridge rule on the same detail type from `aws.kms` whose
  *   `resources.ARN` is a watched key, for DisableKeyRotation,
- *   ScheduleKeyDeletion, DisableKey and PutKeyPolicy;
+ *   ScheduleKeyDeletion, DisableKey, PutKeyPolicy and CreateGrant;
  * - both deliver to `topic`, an SNS topic encrypted with a rotating KMS key
- *   whose policy lets EventBridge use it, with a TLS-only topic policy that
- *   lets only these two rules publish. Subscribe to `topic`.
+ *   whose policy lets EventBridge use it for this account only
+ *   (`aws:SourceAccount`), with a TLS-only topic policy that lets only these
+ *   two rules publish. Subscribe to `topic`.
  *
  * What arrives: EventBridge receives CloudTrail events only while a trail
  * with logging enabled records them (see `ensureTrail`). The bucket and KMS
@@ -173,16 +202,20 @@ export class EncryptionDriftAlerts extends Construct {
     // kms:GenerateDataKey, or deliveries fail (AWS Knowledge Center, "Why
     // isn't my Amazon SNS topic receiving EventBridge notifications?",
     // https://repost.aws/knowledge-center/sns-not-getting-eventbridge-notification).
-    // The statement cannot name the topic or the rules: they depend on the
-    // key, so referencing them here would be circular. The key serves only
-    // this topic, and the topic policy below lets only this construct's rules
-    // publish.
+    // The statement cannot name the topic or the rules (aws:SourceArn): they
+    // depend on the key, so referencing them here would be circular. It is
+    // limited to EventBridge acting for this account (aws:SourceAccount), so
+    // no rule of another account can use the key as a confused deputy; the
+    // key serves only this topic, and the topic policy below lets only this
+    // construct's rules publish.
     this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'AllowEventBridgeToPublishToEncryptedTopic',
       principals: [new iam.ServicePrincipal(EVENTS_SERVICE)],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
       resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
     }));
+    denyGrantsUnlessForAwsResource(this.encryptionKey);
 
     this.topic = new sns.Topic(this, 'Topic', {
       displayName: 'SecureBucket encryption drift',
@@ -213,7 +246,7 @@ export class EncryptionDriftAlerts extends Construct {
   public watchBucket(bucket: s3.IBucket): void {
     this.checkRegion(bucket, 'alertOnDrift', bucket.env.region);
     const rule = this.bucketRuleInstance ?? (this.bucketRuleInstance = this.newRule('BucketRule',
-      'Encryption drift of SecureBuckets: S3 calls that change encryption, policy, public access block or ownership',
+      'Encryption drift of SecureBuckets: S3 calls that change encryption, policy, public access block, ownership, inventory, metadata tables, replication or versioning',
       { source: ['aws.s3'], detailType: [CLOUDTRAIL_DETAIL_TYPE], detail: { eventSource: ['s3.amazonaws.com'], eventName: S3_EVENT_NAMES } }));
     rule.addEventPattern({ detail: { requestParameters: { bucketName: [bucket.bucketName] } } });
     if (bucket.encryptionKey) {
@@ -230,7 +263,7 @@ export class EncryptionDriftAlerts extends Construct {
   public watchKey(key: kms.IKey): void {
     this.checkRegion(key, 'key', key.env.region);
     const rule = this.keyRuleInstance ?? (this.keyRuleInstance = this.newRule('KeyRule',
-      'Encryption drift of SecureBucket keys: KMS calls that disable, schedule deletion of, stop rotating or re-police a key',
+      'Encryption drift of SecureBucket keys: KMS calls that disable, schedule deletion of, stop rotating, re-police or grant use of a key',
       { source: ['aws.kms'], detailType: [CLOUDTRAIL_DETAIL_TYPE], detail: { eventSource: ['kms.amazonaws.com'], eventName: KMS_EVENT_NAMES } }));
     rule.addEventPattern({ detail: { resources: { ARN: [key.keyArn] } } });
   }
@@ -246,7 +279,7 @@ export class EncryptionDriftAlerts extends Construct {
       principals: [new iam.ServicePrincipal(EVENTS_SERVICE)],
       actions: ['sns:Publish'],
       resources: [topic.topicArn],
-      conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } },
+      conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn }, StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
     }));
     return rule;
   }

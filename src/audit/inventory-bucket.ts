@@ -5,6 +5,7 @@ import { Construct, IConstruct } from 'constructs';
 import { AccessLogsBucket } from './access-logs-bucket';
 import { deliveryBucketProps, requireWholeDays, sharedInStack } from '../private/delivery-bucket';
 import { SecureBucketConfigError } from '../private/errors';
+import { enableEventBridgeOnL1 } from '../private/event-bridge';
 import { enableServerAccessLogs } from '../private/server-access-logs';
 
 const INVENTORY_BUCKET_BRAND = Symbol.for('cdk-secure-bucket.InventoryBucket');
@@ -69,7 +70,9 @@ export interface InventoryBucketProps {
  * - versioned, with current reports expiring after `retention` and
  *   noncurrent versions after `noncurrentVersionRetention`, so it never grows
  *   forever;
- * - its own server access logs go to the stack's access-log bucket.
+ * - its own server access logs go to the stack's access-log bucket;
+ * - S3 Object Lock is enabled without a default retention (nothing is
+ *   locked unless a writer asks), and events go to EventBridge.
  *
  * Delivery is granted per source bucket with `grantInventoryDeliveryFrom`: a
  * bucket-policy statement for `s3.amazonaws.com` `s3:PutObject` under the
@@ -125,8 +128,10 @@ export class InventoryBucket extends s3.Bucket {
       lifecycleRuleId: 'ExpireInventoryReports',
       retention,
       noncurrentVersionRetention: noncurrent,
+      objectLockEnabled: true,
     }));
     Object.defineProperty(this, INVENTORY_BUCKET_BRAND, { value: true });
+    enableEventBridgeOnL1(this);
 
     requireWholeDays(this, retention, 'retention');
     requireWholeDays(this, noncurrent, 'noncurrentVersionRetention');

@@ -1,22 +1,43 @@
+import { Acknowledgement, acknowledgementFor } from './acknowledgements';
 import { InputError, LoadedTemplate } from './load';
-import { TemplateResult } from './report';
+import { TemplateResult, cdkPath } from './report';
 import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
-import { evaluateTemplate } from '../nag/engine/evaluate';
+import { evaluateTemplate, isFailure } from '../nag/engine/evaluate';
+import { outsideChanges } from '../nag/engine/outside-changes';
 import { ALL_MODES, EnginePolicy, S3EncryptionPolicy } from '../nag/engine/policy';
 import { TemplateIndex } from '../nag/engine/template-index';
 import { ALL_RULES } from '../nag/rules';
-import { S3NestedStackTemplate, nestedStackTemplateRule } from '../nag/rules/blind-spots';
+import { S3BucketChangedElsewhere, S3NestedStackTemplate, bucketChangedElsewhereRule, nestedStackTemplateRule } from '../nag/rules/blind-spots';
 
 /**
  * Runs the rule engine over loaded templates. A nested stack passes
  * S3NestedStackTemplate when its template was loaded (and is checked as a
  * template of its own), and fails it when not.
  */
-export function checkTemplates(templates: LoadedTemplate[], policy: EnginePolicy): TemplateResult[] {
-  return templates.map((loaded) => {
-    const rules = ALL_RULES.map((r) => r.name !== S3NestedStackTemplate.name ? r
-      : nestedStackTemplateRule((stack) => loaded.nestedStacks.has(stack.logicalId)));
-    return { loaded, results: evaluateTemplate(new TemplateIndex(loaded.template, policy), rules) };
+export function checkTemplates(
+  templates: LoadedTemplate[], policy: EnginePolicy, fileAcknowledgements: readonly Acknowledgement[] = [],
+): TemplateResult[] {
+  const indexes = templates.map((loaded) => new TemplateIndex(loaded.template, policy));
+  // Every template checked together: a bucket policy in another stack or nested stack, or a custom
+  // resource that changes a bucket's policy or encryption, is seen whichever template it is in.
+  const outside = outsideChanges(templates.map((loaded, i) => ({
+    id: loaded.file,
+    name: loaded.stack,
+    index: indexes[i],
+    parent: loaded.parent ? { id: loaded.parent.file, logicalId: loaded.parent.logicalId } : undefined,
+  })));
+  return templates.map((loaded, i) => {
+    const rules = ALL_RULES.map((r) => r.name === S3NestedStackTemplate.name
+      ? nestedStackTemplateRule((stack) => loaded.nestedStacks.has(stack.logicalId), (stack) => loaded.overriddenNestedStacks?.get(stack.logicalId))
+      : r.name === S3BucketChangedElsewhere.name ? bucketChangedElsewhereRule((bucket) => outside.get(loaded.file)?.get(bucket.logicalId) ?? [])
+        : r);
+    const acks = [...loaded.acknowledgements ?? [], ...fileAcknowledgements];
+    const results = evaluateTemplate(indexes[i], rules).map((f) => {
+      if (!isFailure(f) || acks.length === 0) return f;
+      const ack = acknowledgementFor(f, { stack: loaded.stack, logicalId: f.logicalId, cdkPath: cdkPath(loaded, f.logicalId) }, acks);
+      return ack ? { ...f, acknowledgement: { reason: ack.reason, source: ack.source, kind: ack.kind } } : f;
+    });
+    return { loaded, results };
   });
 }
 

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseDocument, Tags } from 'yaml';
+import { Acknowledgement, StackMetadata, assemblyAcknowledgements, logicalIdPaths, nestedStackScope, stackMetadata } from './acknowledgements';
 import { NESTED_STACK } from '../nag/engine/resource-types';
 
 /** Bad input: an unreadable file, something that is not a template, a bad option. Exit code 2. */
@@ -27,10 +28,29 @@ export interface LoadedTemplate {
    * whose templates were found and loaded as templates of their own.
    */
   readonly nestedStacks: ReadonlySet<string>;
+  /**
+   * The logical ids of nested stacks whose TemplateURL does not point at the
+   * template asset the assembly's metadata names (an override), and what it names.
+   */
+  readonly overriddenNestedStacks?: ReadonlyMap<string, string>;
+  /** For a nested stack's template: the parent template's file and the logical id of its AWS::CloudFormation::Stack. */
+  readonly parent?: { readonly file: string; readonly logicalId: string };
+  /** For a template of a cloud assembly: the construct path of each logical id. */
+  readonly cdkPaths?: ReadonlyMap<string, string>;
+  /** For a template of a cloud assembly: the acknowledgements recorded in its stack (`Validations.acknowledge`). */
+  readonly acknowledgements?: readonly Acknowledgement[];
+}
+
+/** What a template of a cloud assembly knows from its stack's metadata. */
+interface AssemblyContext {
+  readonly metadata: StackMetadata;
+  /** The template's construct path: `/Stack`, or a nested stack's `/Stack/Child`. */
+  readonly scope: string;
+  readonly acknowledgements: Acknowledgement[];
 }
 
 /** A template read from a file or stdin, before its nested stacks are followed. */
-type ReadTemplate = Omit<LoadedTemplate, 'nestedStacks'>;
+type ReadTemplate = Omit<LoadedTemplate, 'nestedStacks' | 'overriddenNestedStacks' | 'cdkPaths' | 'acknowledgements'>;
 
 const SCALAR_FNS: Record<string, string> = {
   '!Ref': 'Ref',
@@ -181,14 +201,19 @@ function urlTail(url: unknown): string | undefined {
  * key, and with asset metadata on, as `cdk synth` has it, the resource's
  * Metadata names the file in `aws:asset:path`). Undefined if not found.
  */
-function nestedTemplateFile(resource: any, dir: string, assets: FileAsset[]): { file: string; name?: string } | undefined {
+function nestedTemplateFile(resource: any, dir: string, assets: FileAsset[]): { file: string; name?: string; overridden?: string } | undefined {
   const name = (p: string) => assets.find((a) => a.path === p)?.displayName?.replace(/ Nested Stack Template$/, '');
   const md = resource?.Metadata;
+  const tail = urlTail(resource?.Properties?.TemplateURL);
   if (typeof md?.['aws:asset:path'] === 'string' && (md['aws:asset:property'] ?? 'TemplateURL') === 'TemplateURL') {
     const file = path.resolve(dir, md['aws:asset:path']);
-    if (fs.existsSync(file)) return { file, name: name(md['aws:asset:path']) };
+    if (fs.existsSync(file)) {
+      // The metadata names the file CDK wrote; the TemplateURL must still be that asset's URL.
+      const keys = assets.find((a) => a.path === md['aws:asset:path'])?.objectKeys ?? [];
+      const pointsAtAsset = tail !== undefined && keys.some((k) => tail === k || tail.endsWith(`/${k}`));
+      return { file, name: name(md['aws:asset:path']), overridden: pointsAtAsset ? undefined : `the assembly's template is ${md['aws:asset:path']}` };
+    }
   }
-  const tail = urlTail(resource?.Properties?.TemplateURL);
   if (tail === undefined) return undefined;
   const asset = assets.find((a) => a.objectKeys.some((k) => tail === k || tail.endsWith(`/${k}`)));
   if (asset === undefined) return undefined;
@@ -202,22 +227,34 @@ function nestedTemplateFile(resource: any, dir: string, assets: FileAsset[]): { 
  * folder). A nested stack whose template is not found is left to the
  * S3NestedStackTemplate rule, which reports it.
  */
-function withNestedStacks(t: ReadTemplate, dir: string | undefined, run: LoadRun, root = t.stack): LoadedTemplate[] {
+function withNestedStacks(t: ReadTemplate, dir: string | undefined, run: LoadRun, root = t.stack, asm?: AssemblyContext): LoadedTemplate[] {
+  const cdkPaths = asm ? logicalIdPaths(asm.metadata, asm.scope) : undefined;
   const nestedStacks = new Set<string>();
+  const overriddenNestedStacks = new Map<string, string>();
   const children: LoadedTemplate[] = [];
   for (const [logicalId, resource] of Object.entries((t.template.Resources ?? {}) as Record<string, any>)) {
     if (resource?.Type !== NESTED_STACK || dir === undefined) continue;
     const found = nestedTemplateFile(resource, dir, assetsOf(dir, run));
     if (found === undefined) continue;
+    if (found.overridden !== undefined) {
+      // What deploys is another template: the one in the assembly is not read as this stack's.
+      overriddenNestedStacks.set(logicalId, found.overridden);
+      continue;
+    }
     nestedStacks.add(logicalId);
     const real = fs.realpathSync(found.file);
     if (run.seen.has(real)) continue;
     run.seen.add(real);
     const text = readText(found.file);
     const stack = found.name !== undefined ? `${root}/${found.name}` : `${t.stack}/${logicalId}`;
-    children.push(...withNestedStacks({ stack, file: found.file, text, template: parseTemplate(found.file, text) }, dir, run, root));
+    const resourcePath = cdkPaths?.get(logicalId);
+    const scope = resourcePath !== undefined ? nestedStackScope(`/${resourcePath}`) : undefined;
+    const childAsm = asm && scope !== undefined ? { ...asm, scope } : undefined;
+    const parent = { file: t.file, logicalId };
+    const child = { stack, file: found.file, text, template: parseTemplate(found.file, text), parent };
+    children.push(...withNestedStacks(child, dir, run, root, childAsm));
   }
-  return [{ ...t, nestedStacks }, ...children];
+  return [{ ...t, nestedStacks, overriddenNestedStacks, cdkPaths, acknowledgements: asm?.acknowledgements }, ...children];
 }
 
 /** Loads the stack templates of a cloud assembly directory (cdk.out), nested assemblies and nested stacks included. */
@@ -242,7 +279,9 @@ function loadAssembly(dir: string, run: LoadRun): LoadedTemplate[] {
       const file = path.join(dir, templateFile);
       const text = readText(file);
       const stack = artifact.displayName ?? artifact.properties?.stackName ?? id;
-      out.push(...withNestedStacks({ stack, file, text, template: parseTemplate(file, text) }, dir, run));
+      const metadata = stackMetadata(dir, artifact);
+      const asm = { metadata, scope: `/${artifact.displayName ?? id}`, acknowledgements: assemblyAcknowledgements(metadata) };
+      out.push(...withNestedStacks({ stack, file, text, template: parseTemplate(file, text) }, dir, run, stack, asm));
     } else if (artifact?.type === 'cdk:cloud-assembly' && typeof artifact.properties?.directoryName === 'string') {
       out.push(...loadAssembly(path.join(dir, artifact.properties.directoryName), run));
     }

@@ -1,12 +1,12 @@
 import * as fs from 'fs';
+import { Acknowledgement, parseAcknowledgements } from './acknowledgements';
 import { ArgReader } from './args';
 import { checkTemplates, parseMode, policyFromJson } from './check';
 import { InputError, STDIN, loadInputs } from './load';
 import { VERSION } from './package-info';
-import { formatJson, formatJunit, formatSarif, formatText, summary } from './report';
+import { formatJson, formatJunit, formatSarif, formatText, isOpen, summary } from './report';
 import { AUDIT_USAGE, auditInventoryCommand } from '../inventory/command';
 import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
-import { isFailure } from '../nag/engine/evaluate';
 import { toEnginePolicy } from '../nag/engine/policy';
 
 /** Where the command reads and writes. */
@@ -29,12 +29,14 @@ Options:
   --allowed-kms-key <arn>     a KMS key KMS-mode buckets may use (repeatable; default: any customer-managed key)
   --policy <file.json>        the policy as JSON: {"allowedModes": [...], "allowedKmsKeyArns": [...], "exemptLogBuckets": true}
   --no-exempt-log-buckets     hold access-log and CloudTrail log buckets to the policy like any bucket
+  --acknowledgements <file>   findings accepted with a reason (JSON or YAML; repeatable); those recorded
+                              in a cdk.out by Validations.of(scope).acknowledge are honoured too
   --format <text|json|sarif|junit>   output format (default: text)
   --output <file>             write the report to a file; stdout gets the one-line summary
   -h, --help                  show this help
   --version                   print the version
 
-Exit status: 0 compliant, 1 findings, 2 bad input.
+Exit status: 0 compliant (acknowledged findings reported apart), 1 findings, 2 bad input.
 `;
 
 /** Both commands' usage. */
@@ -92,6 +94,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   let keys: string[] | undefined;
   let exempt: boolean | undefined;
   let filePolicy: ReturnType<typeof policyFromJson> = {};
+  const acknowledgements: Acknowledgement[] = [];
   const reader = new ArgReader(args, FLAGS);
   const value = (opt: string): string => reader.value(opt);
   for (let arg = reader.next(); arg !== undefined; arg = reader.next()) {
@@ -104,6 +107,17 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         modes = [...(modes ?? []), ...value(arg).split(',').filter((s) => s.trim() !== '').map((m) => parseMode(m, arg))]; break;
       case '--allowed-kms-key': case '--allowed-kms-key-arn': keys = [...(keys ?? []), value(arg)]; break;
       case '--no-exempt-log-buckets': exempt = false; break;
+      case '--acknowledgements': {
+        const file = value(arg);
+        let text: string;
+        try {
+          text = fs.readFileSync(file, 'utf8');
+        } catch (e) {
+          throw new InputError(`--acknowledgements ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        }
+        acknowledgements.push(...parseAcknowledgements(file, text));
+        break;
+      }
       case '--policy': {
         const file = value(arg);
         let text: string;
@@ -142,7 +156,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const stdin = inputs.includes(STDIN) ? await readAll(io.stdin) : undefined;
   const templates = loadInputs(inputs, stdin);
   if (templates.length === 0) throw new InputError(`${inputs.join(', ')}: no stack templates found`);
-  const results = checkTemplates(templates, policy);
+  const results = checkTemplates(templates, policy, acknowledgements);
   const report = format === 'json' ? formatJson(results, policy)
     : format === 'sarif' ? formatSarif(results)
       : format === 'junit' ? formatJunit(results) : formatText(results);
@@ -156,5 +170,5 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   } else {
     io.stdout.write(report);
   }
-  return results.some((r) => r.results.some(isFailure)) ? 1 : 0;
+  return results.some((r) => r.results.some(isOpen)) ? 1 : 0;
 }

@@ -6,27 +6,42 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { audit, ObjectSink } from './audit';
+import { audit, auditExport } from './audit';
 import { BatchManifestWriter } from './batch-manifest';
 import { createJob } from './create-job';
+import { DEFAULT_CONCURRENCY, headObjectKeyLookup } from './key-lookup';
+import { DEFAULT_LIMITS, formatBytes, formatDuration, Limits, parseByteSize, parseCount, parseDuration } from './limits';
 import { describe, Location, parseLocation, withSuffix } from './location';
-import { parseManifest } from './manifest';
+import { InventoryManifest, parseManifest } from './manifest';
+import { ObjectSink } from './object-judge';
 import { Progress } from './progress';
 import { BatchOperation, EXPECTED_MODES, ExpectedMode } from './remediation';
 import { AuditReport, BatchManifestOut, toJson, toText } from './report';
 import { ClientOptions } from './sdk';
 import { md5Hex, Source } from './source';
+import { escapeForTerminal } from './terminal-text';
 import { ArgReader } from '../check/args';
 import { InputError } from '../check/load';
 
 export const AUDIT_USAGE = `Usage: cdk-secure-bucket audit-inventory <manifest.json: s3://bucket/key or a path> --expect-mode <mode> [options]
+       cdk-secure-bucket audit-inventory <export.parquet ...> --source-bucket <name> --expect-mode <mode> [options]
 
-Reads an S3 Inventory (CSV, with the EncryptionStatus field): checks every data file's MD5
-against the manifest, streams its rows and reports objects and bytes by encryption status.
+Reads an S3 Inventory (CSV or Parquet, with the EncryptionStatus field): checks every data file's
+size and MD5 against the manifest, streams its rows and reports objects and bytes by encryption
+status. Or reads local Parquet exports of an S3 Metadata live inventory table, which also hold
+each object's KMS key (kms_key_arn). S3 Inventory lists current versions only, unless the
+inventory is configured with all versions.
 
 Options:
   --expect-mode <SSE-S3|SSE-KMS|DSSE-KMS|SSE-C>   the mode every object must have (required)
   --expect-bucket-key         SSE-KMS objects must also use an S3 Bucket Key (needs BucketKeyStatus)
+  --expect-kms-key <arn,...>  SSE-KMS / DSSE-KMS objects must be under one of these KMS key ARNs (repeatable;
+                              aliases are refused: an alias can be repointed). Needs a live inventory export
+                              or --verify-kms-keys
+  --verify-kms-keys           with an S3 Inventory: read each SSE-KMS object's key with HeadObject (one
+                              GET-class request per SSE-KMS object; needs s3:GetObject on the objects)
+  --concurrency <n>           HeadObject requests in flight for --verify-kms-keys (default: ${DEFAULT_CONCURRENCY})
+  --source-bucket <name>      the bucket a live inventory export is of (required with .parquet exports)
   --format <text|json>        output format (default: text)
   --batch-manifest <s3://bucket/name.csv | path.csv>
                               write the non-compliant objects as S3 Batch Operations CSV manifests,
@@ -41,13 +56,22 @@ Options:
   --region <region>           AWS region (default: the SDK's, e.g. AWS_REGION)
   --endpoint-url <url>        an S3-compatible endpoint (path-style addressing)
   --control-endpoint-url <url>   the S3 Control endpoint for --create-job (default: --endpoint-url, else AWS)
+  --max-age <duration>        refuse a manifest older than this (creationTimestamp), e.g. 36h, 8d (default: any age)
   -h, --help                  show this help
+
+Limits (every overrun is exit 2; the defaults are far above what S3 delivers):
+  --max-manifest-bytes <size> the largest manifest.json read (default: ${formatBytes(DEFAULT_LIMITS.maxManifestBytes)})
+  --max-row-length <chars>    the longest CSV row (default: ${DEFAULT_LIMITS.maxRowLength})
+  --max-expansion <ratio>     a data file may decompress to this many times its declared size, plus 1 MiB (default: ${DEFAULT_LIMITS.maxExpansion})
+  --request-timeout <duration>   how long a request may wait for a response (default: ${formatDuration(DEFAULT_LIMITS.requestTimeoutMs).replace(' ', '')})
+  --idle-timeout <duration>   how long a response body may stall (default: ${formatDuration(DEFAULT_LIMITS.idleTimeoutMs).replace(' ', '')})
 
 s3:// locations need @aws-sdk/client-s3, --create-job needs @aws-sdk/client-s3-control.
 Exit status: 0 compliant, 1 non-compliant objects found, 2 bad input.
 `;
 
-const FLAGS = ['-h', '--help', '--expect-bucket-key', '--create-job'];
+const FLAGS = ['-h', '--help', '--expect-bucket-key', '--create-job', '--verify-kms-keys'];
+const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const SUFFIX: Record<BatchOperation, string> = {
   S3UpdateObjectEncryption: '-update-encryption.csv',
   S3PutObjectCopy: '-copy.csv',
@@ -60,6 +84,11 @@ export interface CommandIo {
 
 interface Args {
   manifest?: string;
+  exports: string[];
+  sourceBucket?: string;
+  kmsKeys?: string[];
+  verifyKmsKeys: boolean;
+  concurrency: number;
   mode?: ExpectedMode;
   bucketKey: boolean;
   format: 'text' | 'json';
@@ -71,10 +100,22 @@ interface Args {
   reportBucket?: string;
   client: { region?: string; endpointUrl?: string };
   controlEndpointUrl?: string;
+  limits: Limits;
+  maxAgeMs?: number;
 }
 
 function parseArgs(argv: string[]): Args | 'help' {
-  const out: Args = { bucketKey: false, format: 'text', createJob: false, client: {} };
+  const out: Args = {
+    bucketKey: false,
+    format: 'text',
+    createJob: false,
+    client: {},
+    limits: { ...DEFAULT_LIMITS },
+    exports: [],
+    verifyKmsKeys: false,
+    concurrency: DEFAULT_CONCURRENCY,
+  };
+  const limits = out.limits as { -readonly [K in keyof Limits]: Limits[K] };
   const reader = new ArgReader(argv, FLAGS);
   const value = (opt: string): string => reader.value(opt);
   for (let arg = reader.next(); arg !== undefined; arg = reader.next()) {
@@ -102,8 +143,24 @@ function parseArgs(argv: string[]): Args | 'help' {
       case '--region': out.client.region = value(arg); break;
       case '--endpoint-url': out.client.endpointUrl = value(arg); break;
       case '--control-endpoint-url': out.controlEndpointUrl = value(arg); break;
+      case '--expect-kms-key': case '--expect-kms-key-arn':
+        out.kmsKeys = [...(out.kmsKeys ?? []), ...value(arg).split(',').map((k) => k.trim()).filter((k) => k !== '').map((k) => keyArn(k, arg))];
+        break;
+      case '--verify-kms-keys': out.verifyKmsKeys = true; break;
+      case '--concurrency': out.concurrency = parseCount(value(arg), arg); break;
+      case '--source-bucket': out.sourceBucket = value(arg); break;
+      case '--max-age': out.maxAgeMs = parseDuration(value(arg), arg); break;
+      case '--max-manifest-bytes': limits.maxManifestBytes = parseByteSize(value(arg), arg); break;
+      case '--max-row-length': limits.maxRowLength = parseCount(value(arg), arg); break;
+      case '--max-expansion': limits.maxExpansion = parseCount(value(arg), arg); break;
+      case '--request-timeout': limits.requestTimeoutMs = parseDuration(value(arg), arg); break;
+      case '--idle-timeout': limits.idleTimeoutMs = parseDuration(value(arg), arg); break;
       default:
         if (arg.startsWith('-')) throw new InputError(`unknown option '${arg}' (see audit-inventory --help)`);
+        if (/\.parquet$/i.test(arg)) {
+          out.exports.push(arg);
+          break;
+        }
         if (out.manifest !== undefined) throw new InputError(`one manifest at a time (got '${out.manifest}' and '${arg}')`);
         out.manifest = arg;
     }
@@ -111,9 +168,44 @@ function parseArgs(argv: string[]): Args | 'help' {
   return out;
 }
 
-function check(a: Args): asserts a is Args & { manifest: string; mode: ExpectedMode } {
-  if (a.manifest === undefined) throw new InputError('no manifest: pass the inventory\'s manifest.json (s3://bucket/key or a path)');
+/** A KMS key ARN; an alias (name or ARN), a bare key id or anything else is refused. */
+function keyArn(text: string, option: string): string {
+  if (/(^|:)alias\//.test(text)) {
+    throw new InputError(`${option}: '${text}' is an alias; give the key ARN (arn:aws:kms:<region>:<account>:key/<id>): `
+      + 'an alias can be repointed to another key, and S3 records the key ARN on each object');
+  }
+  if (!KEY_ARN.test(text)) throw new InputError(`${option}: '${text}' is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)`);
+  return text;
+}
+
+function check(a: Args): asserts a is Args & { mode: ExpectedMode } {
+  if (a.manifest === undefined && a.exports.length === 0) {
+    throw new InputError('no manifest: pass the inventory\'s manifest.json (s3://bucket/key or a path) or live inventory .parquet exports');
+  }
+  if (a.manifest !== undefined && a.exports.length > 0) throw new InputError(`a manifest or .parquet exports, not both (got '${a.manifest}' and '${a.exports[0]}')`);
+  if (a.exports.length > 0) {
+    if (a.sourceBucket === undefined) throw new InputError('--source-bucket is required with .parquet exports (the bucket the live inventory table is of)');
+    const remote = a.exports.find((e) => e.startsWith('s3://'));
+    if (remote) throw new InputError(`${remote}: .parquet exports are read from local files; download them first`);
+    if (a.verifyKmsKeys) throw new InputError('--verify-kms-keys applies to S3 Inventory; a live inventory export has each object\'s kms_key_arn');
+    if (a.maxAgeMs !== undefined) throw new InputError('--max-age applies to an S3 Inventory manifest (its creationTimestamp)');
+  } else if (a.sourceBucket !== undefined) {
+    throw new InputError('--source-bucket applies to .parquet exports; an S3 Inventory manifest names its source bucket');
+  }
   if (a.mode === undefined) throw new InputError('--expect-mode is required (SSE-S3, SSE-KMS, DSSE-KMS or SSE-C)');
+  if (a.kmsKeys !== undefined) {
+    if (a.mode !== 'SSE-KMS' && a.mode !== 'DSSE-KMS') throw new InputError(`--expect-kms-key applies to SSE-KMS and DSSE-KMS (not ${a.mode})`);
+    if (a.exports.length === 0 && !a.verifyKmsKeys) {
+      throw new InputError('--expect-kms-key: S3 Inventory has no KMS key field; add --verify-kms-keys (one HeadObject per SSE-KMS object) '
+        + 'or audit an S3 Metadata live inventory table export');
+    }
+    if (a.kmsKeyArn !== undefined && !a.kmsKeys.includes(a.kmsKeyArn)) {
+      throw new InputError(`--kms-key-arn ${a.kmsKeyArn} is not one of the --expect-kms-key keys: the jobs would bring objects to a key the audit refuses`);
+    }
+    a.kmsKeyArn ??= a.kmsKeys.length === 1 ? a.kmsKeys[0] : undefined;
+  } else if (a.verifyKmsKeys) {
+    throw new InputError('--verify-kms-keys needs --expect-kms-key (the keys objects must be under)');
+  }
   if (a.bucketKey && a.mode !== 'SSE-KMS') throw new InputError(`--expect-bucket-key applies to SSE-KMS only (S3 Bucket Keys do not apply to ${a.mode})`);
   if (a.createJob) {
     const missing = [a.batchManifest ? undefined : '--batch-manifest', a.roleArn ? undefined : '--role-arn', a.accountId ? undefined : '--account-id']
@@ -129,6 +221,16 @@ function check(a: Args): asserts a is Args & { manifest: string; mode: ExpectedM
 
 /** Runs the command (argv after `audit-inventory`). Returns the exit code; throws InputError on bad input. */
 export async function auditInventoryCommand(argv: string[], io: CommandIo): Promise<number> {
+  try {
+    return await runAudit(argv, io);
+  } catch (e) {
+    // Messages name keys and paths read from the input: escaped like the text report.
+    if (e instanceof InputError) throw new InputError(escapeForTerminal(e.message));
+    throw e;
+  }
+}
+
+async function runAudit(argv: string[], io: CommandIo): Promise<number> {
   const a = parseArgs(argv);
   if (a === 'help') {
     io.stdout.write(AUDIT_USAGE);
@@ -136,15 +238,28 @@ export async function auditInventoryCommand(argv: string[], io: CommandIo): Prom
   }
   check(a);
   const clientOptions: ClientOptions = a.client;
-  const manifestAt = parseLocation(a.manifest, 'manifest');
+  const manifestAt = a.manifest !== undefined ? parseLocation(a.manifest, 'manifest') : undefined;
   const batchAt = a.batchManifest !== undefined ? parseLocation(a.batchManifest, '--batch-manifest') : undefined;
-  const source = new Source(clientOptions);
+  const source = new Source(clientOptions, a.limits);
   const writers = new Map<BatchOperation, { writer: BatchManifestWriter; target: Location }>();
   let tmpDir: string | undefined;
   try {
-    const text = (await source.readText(manifestAt))!;
-    const manifest = parseManifest(text, describe(manifestAt));
-    await verifyManifestChecksum(source, manifestAt, text);
+    let manifest: InventoryManifest;
+    if (manifestAt !== undefined) {
+      const text = (await source.readText(manifestAt))!;
+      manifest = parseManifest(text, describe(manifestAt));
+      await verifyManifestChecksum(source, manifestAt, text);
+      if (a.maxAgeMs !== undefined) checkAge(manifest, describe(manifestAt), a.maxAgeMs);
+    } else {
+      manifest = {
+        sourceBucket: a.sourceBucket!,
+        destinationBucket: '',
+        fileFormat: 'Parquet',
+        columns: [],
+        files: a.exports.map((e) => ({ key: e, size: 0, md5: '' })),
+      };
+    }
+    const expect = { mode: a.mode, bucketKey: a.bucketKey, ...(a.kmsKeys ? { kmsKeys: a.kmsKeys } : {}) };
 
     let sink: ObjectSink | undefined;
     if (batchAt) {
@@ -164,16 +279,27 @@ export async function auditInventoryCommand(argv: string[], io: CommandIo): Prom
     const progress = new Progress(io.stderr, manifest.files.length);
     let tally;
     try {
-      tally = await audit({
-        manifest,
-        expect: { mode: a.mode, bucketKey: a.bucketKey },
-        open: async (file) => {
-          const at = source.dataLocation(manifestAt, file);
-          return { stream: await source.open(at), where: describe(at) };
-        },
-        sink,
-        progress: (files, t) => progress.update(files, t.objects),
-      });
+      tally = manifestAt === undefined
+        ? await auditExport({
+          files: a.exports,
+          sourceBucket: manifest.sourceBucket,
+          expect,
+          limits: a.limits,
+          sink,
+          progress: (files, t) => progress.update(files, t.objects),
+        })
+        : await audit({
+          manifest,
+          expect,
+          limits: a.limits,
+          open: async (file) => {
+            const at = source.dataLocation(manifestAt, file);
+            return { stream: await source.open(at), where: describe(at), path: at.kind === 'file' ? at.path : undefined };
+          },
+          sink,
+          keyLookup: a.verifyKmsKeys ? headObjectKeyLookup(source, a.concurrency) : undefined,
+          progress: (files, t) => progress.update(files, t.objects),
+        });
     } finally {
       progress.done();
     }
@@ -205,9 +331,9 @@ export async function auditInventoryCommand(argv: string[], io: CommandIo): Prom
     }
 
     const report: AuditReport = {
-      manifest: describe(manifestAt),
+      manifest: manifestAt !== undefined ? describe(manifestAt) : a.exports.join(', '),
       inventory: manifest,
-      expect: { mode: a.mode, bucketKey: a.bucketKey },
+      expect,
       tally,
       batchManifests: outs,
     };
@@ -217,6 +343,19 @@ export async function auditInventoryCommand(argv: string[], io: CommandIo): Prom
     for (const { writer } of writers.values()) writer.discard();
     if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
     source.close();
+  }
+}
+
+/** --max-age: the manifest's creationTimestamp (ms since the epoch) is at most `maxAgeMs` old. */
+function checkAge(manifest: InventoryManifest, where: string, maxAgeMs: number): void {
+  const created = manifest.creationTimestamp !== undefined && /^\d+$/.test(manifest.creationTimestamp) ? Number(manifest.creationTimestamp) : NaN;
+  if (!Number.isFinite(created)) {
+    throw new InputError(`${where}: --max-age: the manifest has no creationTimestamp (milliseconds since the epoch), so its age is unknown`);
+  }
+  const age = Date.now() - created;
+  if (age > maxAgeMs) {
+    throw new InputError(`${where}: the inventory was created ${new Date(created).toISOString()}, ${(age / 3_600_000).toFixed(1)} h ago, `
+      + `older than --max-age ${(maxAgeMs / 3_600_000).toFixed(1)} h; audit a newer inventory`);
   }
 }
 

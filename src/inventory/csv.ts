@@ -15,12 +15,16 @@ export class CsvRowReader {
   /** Inside quotes, the last character was a quote: either the closing one or the first of a pair. */
   private quoteSeen = false;
   private rowHasData = false;
+  /** Characters of the current row read in earlier pushes. */
+  private carried = 0;
 
   /**
    * @param wanted the columns to return; the others read as '' (never sliced out of the text, so
    *   a row costs one string per wanted column). Default: all.
+   * @param maxRowLength the most characters a row may have (line end excluded): a longer one
+   *   throws a {@link RowTooLongError} as soon as it is seen, so a row is never held whole.
    */
-  constructor(private readonly wanted?: readonly boolean[]) {}
+  constructor(private readonly wanted?: readonly boolean[], private readonly maxRowLength = Infinity) {}
 
   /**
    * Feeds the next piece of text; calls `onRow` for every row it completes. The array passed to
@@ -30,6 +34,7 @@ export class CsvRowReader {
     const wanted = this.wanted;
     let field = this.field;
     let start = 0;
+    let rowStart = 0;
     const n = text.length;
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
@@ -59,6 +64,9 @@ export class CsvRowReader {
         start = i + 1;
         this.rowHasData = true;
       } else if (c === LF || c === CR) {
+        if (this.carried + i - rowStart > this.maxRowLength) throw new RowTooLongError(this.maxRowLength);
+        this.carried = 0;
+        rowStart = i + 1;
         const value = wanted === undefined || wanted[this.col] === true ? field + text.slice(start, i) : '';
         if (this.rowHasData || i > start || field.length > 0) {
           this.row.push(value);
@@ -75,6 +83,8 @@ export class CsvRowReader {
         start = i + 1;
       }
     }
+    this.carried += n - rowStart;
+    if (this.carried > this.maxRowLength) throw new RowTooLongError(this.maxRowLength);
     this.field = field + (wanted === undefined || wanted[this.col] === true ? text.slice(start) : '');
   }
 
@@ -93,6 +103,15 @@ export class CsvRowReader {
     this.quoted = false;
     this.quoteSeen = false;
     this.rowHasData = false;
+    this.carried = 0;
+  }
+}
+
+/** A row longer than the reader's `maxRowLength`. */
+export class RowTooLongError extends Error {
+  constructor(public readonly maxRowLength: number) {
+    super(`a row is longer than ${maxRowLength} characters`);
+    this.name = 'RowTooLongError';
   }
 }
 

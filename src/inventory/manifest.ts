@@ -12,8 +12,9 @@
  *
  * `files[].key` is the data file's key in the destination bucket; `MD5checksum` is the MD5 of
  * that (gzip) object. `manifest.checksum`, beside `manifest.json`, holds the MD5 of the manifest
- * itself. For the CSV format `fileSchema` is a comma-separated list of column names; ORC and
- * Parquet inventories carry a Hive schema there instead, and are refused here.
+ * itself. For the CSV format `fileSchema` is a comma-separated list of column names; Parquet
+ * inventories carry a schema there instead, and their data files carry it too (read there). ORC
+ * is refused.
  */
 import { InputError } from '../check/load';
 
@@ -30,8 +31,9 @@ export interface InventoryManifest {
   readonly sourceBucket: string;
   /** The destination bucket's name (the manifest holds its ARN). */
   readonly destinationBucket: string;
-  readonly fileFormat: 'CSV';
-  /** Column names in file order. */
+  /** CSV (gzip) or Parquet data files. */
+  readonly fileFormat: 'CSV' | 'Parquet';
+  /** Column names in file order (CSV; empty for Parquet, whose files carry their schema). */
   readonly columns: readonly string[];
   readonly files: readonly InventoryFile[];
   readonly creationTimestamp?: string;
@@ -55,13 +57,14 @@ export function parseManifest(text: string, where: string): InventoryManifest {
   for (const field of ['sourceBucket', 'destinationBucket', 'fileFormat', 'fileSchema']) {
     if (typeof json[field] !== 'string' || json[field] === '') throw bad(`"${field}" is missing or not a string`);
   }
-  if (json.fileFormat !== 'CSV') {
-    throw new InputError(`${where}: fileFormat "${json.fileFormat}" is not supported; audit-inventory reads CSV inventories `
-      + '(configure the inventory with Format CSV)');
+  if (json.fileFormat !== 'CSV' && json.fileFormat !== 'Parquet') {
+    throw new InputError(`${where}: fileFormat "${json.fileFormat}" is not supported; audit-inventory reads CSV and Parquet inventories `
+      + '(configure the inventory with Format CSV or Parquet)');
   }
-  const columns = String(json.fileSchema).split(',').map((c) => c.trim());
+  const parquet = json.fileFormat === 'Parquet';
+  const columns = parquet ? [] : String(json.fileSchema).split(',').map((c) => c.trim());
   if (columns.some((c) => c === '')) throw bad(`fileSchema "${json.fileSchema}" has an empty column name`);
-  const missing = REQUIRED_COLUMNS.filter((c) => !columns.includes(c));
+  const missing = parquet ? [] : REQUIRED_COLUMNS.filter((c) => !columns.includes(c));
   if (missing.length > 0) {
     throw new InputError(`${where}: fileSchema has no ${missing.join(', ')} column${missing.length > 1 ? 's' : ''}; `
       + 'add the optional field EncryptionStatus (and BucketKeyStatus) to the inventory configuration');
@@ -78,11 +81,24 @@ export function parseManifest(text: string, where: string): InventoryManifest {
     if (!Number.isSafeInteger(size) || size < 0) throw bad(`${at}.size is not a byte count`);
     return { key: f.key, size, md5: f.MD5checksum.toLowerCase() };
   });
+  if (files.length === 0) {
+    throw new InputError(`${where}: the manifest lists no data file; an empty inventory proves nothing `
+      + '(if the bucket is empty, there is nothing to audit; otherwise the inventory is incomplete)');
+  }
+  const seenKeys = new Set<string>();
+  const seenMd5 = new Map<string, string>();
+  for (const f of files as InventoryFile[]) {
+    if (seenKeys.has(f.key)) throw bad(`data file ${f.key} is listed twice (its objects would be counted twice)`);
+    seenKeys.add(f.key);
+    const other = seenMd5.get(f.md5);
+    if (other !== undefined) throw bad(`data files ${other} and ${f.key} have the same MD5 ${f.md5} (the same file listed twice)`);
+    seenMd5.set(f.md5, f.key);
+  }
   const dest = String(json.destinationBucket);
   return {
     sourceBucket: json.sourceBucket,
     destinationBucket: dest.startsWith('arn:') ? dest.slice(dest.lastIndexOf(':') + 1) : dest,
-    fileFormat: 'CSV',
+    fileFormat: parquet ? 'Parquet' : 'CSV',
     columns,
     files,
     creationTimestamp: typeof json.creationTimestamp === 'string' ? json.creationTimestamp : undefined,

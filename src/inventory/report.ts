@@ -1,10 +1,11 @@
 /**
  * The audit report: JSON (`{ "objects", "bytes", "byStatus", "nonCompliant", ... }`) or text.
  */
-import { Expectation } from './audit';
 import { InventoryManifest } from './manifest';
+import { Expectation } from './object-judge';
 import { BatchOperation, ENCRYPTION_STATUSES } from './remediation';
 import { Tally } from './tally';
+import { escapeForTerminal as esc } from './terminal-text';
 
 /** A batch manifest written, and the job created for it. */
 export interface BatchManifestOut {
@@ -36,12 +37,16 @@ export function toJson(r: AuditReport): string {
     manifest: r.manifest,
     sourceBucket: r.inventory.sourceBucket,
     files: r.inventory.files.length,
-    expect: { mode: r.expect.mode, bucketKey: r.expect.bucketKey },
+    expect: { mode: r.expect.mode, bucketKey: r.expect.bucketKey, ...(r.expect.kmsKeys ? { kmsKeys: r.expect.kmsKeys } : {}) },
     compliant: t.nonCompliant.objects === 0,
     objects: t.objects,
     bytes: t.bytes,
     byStatus,
     byBucketKeyStatus: t.byBucketKeyStatus,
+    byKmsKey: t.byKmsKey,
+    otherKey: t.otherKey,
+    keyLookups: t.keyLookups,
+    goneSinceInventory: t.goneSinceInventory,
     nonCompliant: t.nonCompliant.objects,
     nonCompliantBytes: t.nonCompliant.bytes,
     sample: t.sample,
@@ -54,24 +59,30 @@ export function toJson(r: AuditReport): string {
 export function toText(r: AuditReport): string {
   const t = r.tally;
   const lines: string[] = [];
-  const want = `${r.expect.mode}${r.expect.bucketKey ? ' with an S3 Bucket Key' : ''}`;
-  lines.push(`Inventory of ${r.inventory.sourceBucket}: ${r.inventory.files.length} file(s), ${n(t.objects)} object(s), ${bytes(t.bytes)}; expected ${want}.`);
+  const keys = r.expect.kmsKeys;
+  const want = `${r.expect.mode}${r.expect.bucketKey ? ' with an S3 Bucket Key' : ''}`
+    + `${keys ? ` under ${keys.length === 1 ? `key ${keys[0]}` : `one of the keys ${keys.join(', ')}`}` : ''}`;
+  lines.push(`Inventory of ${esc(r.inventory.sourceBucket)}: ${r.inventory.files.length} file(s), ${n(t.objects)} object(s), ${bytes(t.bytes)}; expected ${want}.`);
   for (const [status, c] of Object.entries(t.byStatus).sort()) {
-    lines.push(`  ${status.padEnd(10)} ${n(c.objects).padStart(14)} object(s) ${bytes(c.bytes).padStart(12)}`);
+    lines.push(`  ${esc(status).padEnd(10)} ${n(c.objects).padStart(14)} object(s) ${bytes(c.bytes).padStart(12)}`);
   }
   const bk = Object.entries(t.byBucketKeyStatus);
-  if (bk.length > 0) lines.push(`  bucket key: ${bk.sort().map(([k, c]) => `${k} ${n(c.objects)}`).join(', ')}`);
+  if (bk.length > 0) lines.push(`  bucket key: ${bk.sort().map(([k, c]) => `${esc(k)} ${n(c.objects)}`).join(', ')}`);
+  for (const [arn, c] of Object.entries(t.byKmsKey).sort()) {
+    lines.push(`  key ${esc(arn)}: ${n(c.objects)} object(s) ${bytes(c.bytes)}`);
+  }
+  if (t.keyLookups > 0) lines.push(`  (${n(t.keyLookups)} HeadObject request(s) read the KMS keys; ${n(t.goneSinceInventory)} object(s) deleted since the inventory)`);
   if (t.deleteMarkers > 0) lines.push(`  (${n(t.deleteMarkers)} delete marker(s) not counted)`);
   if (t.nonCompliant.objects === 0) {
     lines.push(`✓ compliant: every object is ${want}.`);
   } else {
     lines.push(`✗ ${n(t.nonCompliant.objects)} object(s) (${bytes(t.nonCompliant.bytes)}) are not ${want}, e.g.:`);
-    for (const s of t.sample) lines.push(`    ${s}`);
+    for (const s of t.sample) lines.push(`    ${esc(s)}`);
     for (const [op, count] of Object.entries(t.byOperation)) lines.push(`  ${n(count ?? 0)} can be fixed by Batch Operations ${op}`);
-    for (const [reason, count] of Object.entries(t.notRemediable)) lines.push(`  ${n(count)} cannot be fixed by Batch Operations: ${reason}`);
+    for (const [reason, count] of Object.entries(t.notRemediable)) lines.push(`  ${n(count)} cannot be fixed by Batch Operations: ${esc(reason)}`);
   }
   for (const m of r.batchManifests) {
-    lines.push(`Batch manifest (${m.operation}, ${n(m.objects)} object(s)): ${m.location}${m.jobId ? `; job ${m.jobId} created (confirm it to run)` : ''}`);
+    lines.push(`Batch manifest (${m.operation}, ${n(m.objects)} object(s)): ${esc(m.location)}${m.jobId ? `; job ${m.jobId} created (confirm it to run)` : ''}`);
   }
   return lines.join('\n') + '\n';
 }

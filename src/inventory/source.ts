@@ -10,6 +10,9 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Readable } from 'stream';
+import { pipeline } from 'stream/promises';
+import { BoundedStage } from './bounded-stream';
+import { Limits, formatBytes, formatDuration } from './limits';
 import { describe, Location } from './location';
 import { InventoryFile } from './manifest';
 import { ClientOptions, s3Client, sdkProblem } from './sdk';
@@ -18,35 +21,64 @@ import { InputError } from '../check/load';
 export class Source {
   private client: any;
 
-  constructor(private readonly options: ClientOptions) {}
+  constructor(private readonly options: ClientOptions, private readonly limits: Limits) {}
 
-  /** The text of an object or file; undefined when it does not exist and `optional`. */
+  /**
+   * The text of a manifest (or its checksum), at most `maxManifestBytes`; undefined when it does
+   * not exist and `optional`.
+   */
   public async readText(location: Location, optional = false): Promise<string | undefined> {
+    const max = this.limits.maxManifestBytes;
+    const capReason = '--max-manifest-bytes';
     if (location.kind === 'file') {
       try {
+        const size = fs.statSync(location.path).size;
+        if (size > max) throw new InputError(`${location.path}: ${formatBytes(size)}, more than ${formatBytes(max)} (${capReason}); not read`);
         return fs.readFileSync(location.path, 'utf8');
       } catch (e) {
+        if (e instanceof InputError) throw e;
         const code = (e as NodeJS.ErrnoException).code;
         if (optional && code === 'ENOENT') return undefined;
         throw new InputError(`${location.path}: cannot read (${code ?? (e as Error).message})`);
       }
     }
+    let body: Readable;
     try {
-      const out = await this.s3().getObject({ Bucket: location.bucket, Key: location.key });
-      return await out.Body.transformToString('utf8');
+      body = await this.get(location);
     } catch (e) {
       if (optional && isNotFound(e)) return undefined;
+      if (e instanceof InputError) throw e;
       throw new InputError(`${describe(location)}: cannot read (${sdkProblem(e)})`);
     }
+    const chunks: Buffer[] = [];
+    const stage = new BoundedStage({ where: describe(location), maxBytes: max, capReason, idleTimeoutMs: this.limits.idleTimeoutMs });
+    try {
+      await pipeline(body, stage, async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) chunks.push(chunk);
+      });
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      throw new InputError(`${describe(location)}: cannot read (${(e as Error).message})`);
+    }
+    return Buffer.concat(chunks).toString('utf8');
   }
 
   /** Where a manifest's data file is. */
   public dataLocation(manifestAt: Location, file: InventoryFile): Location {
     if (manifestAt.kind === 's3') return { kind: 's3', bucket: manifestAt.bucket, key: file.key };
+    // A key is a path below the synced copy's root: no absolute path, no '.' or '..' segment,
+    // so a manifest never makes the audit read a file outside the folders it was given.
+    const segments = file.key.split('/');
+    if (file.key.startsWith('/') || /^[a-zA-Z]:/.test(file.key) || file.key.includes('\\')
+      || segments.some((s) => s === '..' || s === '.' || s === '')) {
+      throw new InputError(`${manifestAt.path}: data file key '${file.key}' is not a plain S3 key below the manifest's folders `
+        + '(absolute, or with an empty, \'.\' or \'..\' segment); refusing to read outside them');
+    }
     const dir = path.dirname(path.resolve(manifestAt.path));
     const candidates: string[] = [];
     for (let d = dir; ; d = path.dirname(d)) {
-      candidates.push(path.join(d, ...file.key.split('/')));
+      const candidate = path.resolve(d, ...segments);
+      if (candidate.startsWith(d.endsWith(path.sep) ? d : d + path.sep)) candidates.push(candidate);
       if (path.dirname(d) === d) break;
     }
     candidates.push(path.join(dir, path.posix.basename(file.key)));
@@ -68,11 +100,39 @@ export class Source {
       return stream;
     }
     try {
-      const out = await this.s3().getObject({ Bucket: location.bucket, Key: location.key });
-      return out.Body as Readable;
+      return await this.get(location);
     } catch (e) {
+      if (e instanceof InputError) throw e;
       throw new InputError(`${describe(location)}: cannot read (${sdkProblem(e)})`);
     }
+  }
+
+  /**
+   * Runs an S3 request that must answer within `requestTimeoutMs`: the request is aborted then.
+   * (The SDK's own `requestTimeout` only logs a warning and keeps waiting.)
+   */
+  public async request<T>(what: string, send: (client: any, options: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> {
+    const ms = this.limits.requestTimeoutMs;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, ms);
+    try {
+      return await send(this.s3(), { abortSignal: controller.signal });
+    } catch (e) {
+      if (timedOut) throw new InputError(`${what}: no response within ${formatDuration(ms)} (--request-timeout sets this limit)`);
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** GetObject's body; the caller bounds it in bytes and idle time. */
+  private async get(location: Location & { kind: 's3' }): Promise<Readable> {
+    const out: any = await this.request(describe(location), (s3, options) => s3.getObject({ Bucket: location.bucket, Key: location.key }, options));
+    return out.Body as Readable;
   }
 
   /** Puts a local file at an S3 location; returns the object's ETag (quotes removed). */

@@ -10,6 +10,8 @@ export interface Count {
 }
 
 export const SAMPLE_SIZE = 20;
+/** Distinct keys counted by name; the rest go under '(other keys)'. */
+export const MAX_KEYS = 100;
 
 export class Tally {
   public objects = 0;
@@ -22,12 +24,25 @@ export class Tally {
   public readonly sample: string[] = [];
   public readonly byOperation: Partial<Record<BatchOperation, number>> = {};
   public readonly notRemediable: Record<string, number> = {};
+  /** SSE-KMS / DSSE-KMS objects by KMS key ARN (when the key was read), at most {@link MAX_KEYS} keys. */
+  public readonly byKmsKey: Record<string, Count> = {};
+  /** Objects in the expected mode but under a key not expected. */
+  public otherKey = 0;
+  /** HeadObject requests made (--verify-kms-keys). */
+  public keyLookups = 0;
+  /** Objects HeadObject no longer found (deleted since the inventory). */
+  public goneSinceInventory = 0;
 
   public add(status: string, bucketKeyStatus: string | undefined, size: number): void {
     this.objects += 1;
     this.bytes += size;
     bump(this.byStatus, status || '(empty)', size);
     if (bucketKeyStatus !== undefined) bump(this.byBucketKeyStatus, bucketKeyStatus || '(empty)', size);
+  }
+
+  public addKey(arn: string, size: number): void {
+    const name = arn in this.byKmsKey || Object.keys(this.byKmsKey).length < MAX_KEYS ? arn : '(other keys)';
+    bump(this.byKmsKey, name, size);
   }
 
   public addNonCompliant(name: () => string, size: number): void {

@@ -1,14 +1,15 @@
-import { CfnElement, CfnResource, NestedStack, PolicyValidationPluginReport, PolicyViolation, Stack } from 'aws-cdk-lib';
+import { CfnElement, CfnResource, CfnStack, NestedStack, PolicyValidationPluginReport, PolicyViolation, Stack } from 'aws-cdk-lib';
 import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { runRule } from './engine/evaluate';
 import { resolvedStackTemplate } from '../private/resolved-template';
+import { outsideChanges } from './engine/outside-changes';
 import { EnginePolicy, S3EncryptionPolicy, toEnginePolicy } from './engine/policy';
-import { JUDGED_TYPES } from './engine/resource-types';
+import { isJudgedType } from './engine/resource-types';
 import { PACK_NAME, RuleStatus, ruleId } from './engine/rule';
-import { TemplateIndex } from './engine/template-index';
+import { CfnResourceView, TemplateIndex } from './engine/template-index';
 import { ALL_RULES } from './rules';
-import { S3NestedStackTemplate, nestedStackTemplateRule } from './rules/blind-spots';
+import { S3BucketChangedElsewhere, S3NestedStackTemplate, S3TemplateUnderstood, bucketChangedElsewhereRule, nestedStackTemplateRule } from './rules/blind-spots';
 
 /** What one violating resource gets in the report: its own detail and the fix. */
 interface Detail {
@@ -64,6 +65,8 @@ export class S3EncryptionChecks extends NagPack {
   private nestedStackResources = new Set<CfnResource>();
   /** `<rule id>\0<construct path>` -> that resource's own detail. */
   private details = new Map<string, Detail>();
+  /** Stack path -> bucket logical id -> what changes it from outside its template (this run). */
+  private outside = new Map<string, Map<string, string[]>>();
 
   constructor(scope?: IConstruct, props: S3EncryptionChecksProps = {}) {
     super(scope, props);
@@ -79,12 +82,37 @@ export class S3EncryptionChecks extends NagPack {
     this.nestedStackResources = new Set(scope.node.root.node.findAll()
       .filter((c): c is NestedStack => NestedStack.isNestedStack(c)).map((n) => n.nestedStackResource!).filter((r) => r !== undefined));
     try {
+      this.outside = this.appOutsideChanges(scope);
       const report = super.validateScope(scope);
       return { success: report.success, violations: report.violations.flatMap((v) => this.splitByDetail(v)) };
     } finally {
       this.indexes = new Map();
       this.details = new Map();
+      this.outside = new Map();
     }
+  }
+
+  /**
+   * What changes each bucket from outside its stack's template, over every
+   * stack of the app (nested stacks included): a bucket policy for it in
+   * another stack, a custom resource that changes its policy or encryption.
+   * References between stacks are followed as they are rendered (exports and
+   * Fn::ImportValue, nested stack parameters), as `check` follows them in the
+   * cloud assembly. Stacks of other apps are out of reach of both drivers.
+   */
+  private appOutsideChanges(scope: IConstruct): Map<string, Map<string, string[]>> {
+    const stacks = scope.node.root.node.findAll().filter((c): c is Stack => Stack.isStack(c));
+    return outsideChanges(stacks.map((stack) => {
+      const parentStack = stack.nestedStackParent;
+      const resource = (stack as NestedStack).nestedStackResource;
+      const parentId = parentStack && resource ? this.indexOf(parentStack).logicalIds.get(resource) : undefined;
+      return {
+        id: stack.node.path,
+        name: stack.node.path,
+        index: this.indexOf(stack).index,
+        parent: parentStack && parentId ? { id: parentStack.node.path, logicalId: parentId } : undefined,
+      };
+    }));
   }
 
   /**
@@ -114,12 +142,18 @@ export class S3EncryptionChecks extends NagPack {
   }
 
   protected checkResource(node: CfnResource): void {
-    if (!JUDGED_TYPES.includes(node.cfnResourceType)) return;
+    // Every resource may carry a template feature the engine does not understand (S3TemplateUnderstood);
+    // the other rules judge buckets and nested stacks only.
+    const rules = isJudgedType(node.cfnResourceType) ? ALL_RULES : [S3TemplateUnderstood];
     const { index, logicalIds } = this.indexOf(Stack.of(node));
     const resource = index.resources.get(logicalIds.get(node) ?? '');
+    if (resource === undefined && !isJudgedType(node.cfnResourceType)) return;
     const nested = this.nestedStackResources.has(node);
-    for (const r of ALL_RULES) {
-      const rule = r.name === S3NestedStackTemplate.name ? nestedStackTemplateRule(() => nested) : r;
+    for (const r of rules) {
+      const rule = r.name === S3NestedStackTemplate.name ? nestedStackTemplateRule(() => nested, (view) => templateUrlOverride(node, view))
+        : r.name === S3BucketChangedElsewhere.name
+          ? bucketChangedElsewhereRule((b) => this.outside.get(Stack.of(node).node.path)?.get(b.logicalId) ?? [])
+          : r;
       const result = resource ? runRule(rule, resource, index)
         : { status: RuleStatus.UNKNOWN, message: `cannot resolve: the logical id of ${node.node.path}` };
       const failed = result.status === RuleStatus.NON_COMPLIANT || result.status === RuleStatus.UNKNOWN;
@@ -146,11 +180,26 @@ export class S3EncryptionChecks extends NagPack {
     let entry = this.indexes.get(stack);
     if (entry === undefined) {
       const { template, logicalIds } = resolvedStackTemplate(stack);
-      entry = { index: new TemplateIndex(template, this.policy), logicalIds };
+      // The stack's Transforms (stack.addTransform) are template options, not elements: add them.
+      const transforms = stack.templateOptions.transforms ?? [];
+      const full = transforms.length > 0 ? { ...template, Transform: transforms } : template;
+      entry = { index: new TemplateIndex(full, this.policy), logicalIds };
       this.indexes.set(stack, entry);
     }
     return entry;
   }
+}
+
+/**
+ * Why a nested stack's TemplateURL is not the asset CDK wrote for its
+ * template (an override), or undefined. `CfnStack.templateUrl` of a
+ * `NestedStack` is CDK's asset URL; the rendered property is what deploys.
+ */
+function templateUrlOverride(node: CfnResource, view: CfnResourceView): string | undefined {
+  if (!(node instanceof CfnStack)) return undefined;
+  const stack = Stack.of(node);
+  const built = JSON.stringify(stack.resolve(node.templateUrl));
+  return built === JSON.stringify(view.properties.TemplateURL) ? undefined : `CDK's asset URL is ${built}`;
 }
 
 function capitalise(s: string): string {

@@ -14,6 +14,8 @@ export interface DeliveryBucketOptions {
   readonly lifecycleRuleId: string;
   readonly retention: Duration;
   readonly noncurrentVersionRetention: Duration;
+  /** Whether S3 Object Lock is enabled (without a default retention). */
+  readonly objectLockEnabled: boolean;
 }
 
 /**
@@ -32,6 +34,9 @@ export function deliveryBucketProps(o: DeliveryBucketOptions): s3.BucketProps {
     encryption: s3.BucketEncryption.S3_MANAGED,
     blockedEncryptionTypes: [s3.BlockedEncryptionType.SSE_C],
     versioned: true,
+    // Object Lock without a default retention: nothing is locked unless a writer asks for it,
+    // lifecycle expiry works as before, and AWS Control Tower's CT.S3.PR.9 passes.
+    objectLockEnabled: o.objectLockEnabled ? true : undefined,
     removalPolicy: o.removalPolicy ?? RemovalPolicy.RETAIN,
     lifecycleRules: [{
       id: o.lifecycleRuleId,

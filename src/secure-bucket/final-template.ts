@@ -11,6 +11,7 @@ import { ALL_RULES } from '../nag/rules';
 import {
   BLOCK_ALL_PUBLIC_ACCESS, BUCKET_OWNER_ENFORCED, CheckContext, Problem, cfnBucketOf, cfnKeyOf, checkBucketInvariants, checkFinalTemplate, checkKey,
 } from '../private/final-template-check';
+import { foreignPolicyProblems } from '../private/foreign-bucket-policies';
 
 /** What a SecureBucket set at construction and its final template must keep. */
 export interface SecureBucketExpectations {
@@ -23,6 +24,8 @@ export interface SecureBucketExpectations {
   readonly requiredStatements: unknown[];
   /** The key-policy statements of the key it created. */
   readonly keyStatements: unknown[];
+  /** The S3 Metadata configuration it wrote (L1 form), if any. */
+  readonly metadataConfiguration?: s3.CfnBucket.MetadataConfigurationProperty;
 }
 
 /**
@@ -48,6 +51,8 @@ export function checkSecureBucketTemplate(bucket: SecureBucket, e: SecureBucketE
         OwnershipControls: BUCKET_OWNER_ENFORCED,
         AccessControl: undefined,
         LoggingConfiguration: { DestinationBucketName: bucket.serverAccessLogsBucket.bucketName, LogFilePrefix: e.logPrefix },
+        // Only when SecureBucket wrote it: without the option, one set on the L1 is the user's own.
+        ...(e.metadataConfiguration ? { MetadataConfiguration: metadataConfigurationJson(e.metadataConfiguration) } : {}),
       },
       subset: ['LoggingConfiguration'],
       requiredStatements: e.requiredStatements,
@@ -66,6 +71,7 @@ export function checkSecureBucketTemplate(bucket: SecureBucket, e: SecureBucketE
       }));
     }
     problems.push(...logTargetProblems(ctx, bucket));
+    problems.push(...foreignPolicyProblems(ctx, bucket));
     if (resource === undefined) return problems;
 
     // The compliance pack's rules, on the same resolved template.
@@ -82,6 +88,9 @@ export function checkSecureBucketTemplate(bucket: SecureBucket, e: SecureBucketE
       if (r.status === RuleStatus.UNKNOWN && !keyInThisStack
         && (rule.name === 'S3KmsCustomerManagedKey' || rule.name === 'S3KmsKeyRotation')) continue;
       if (rule.name === 'S3KmsDataEventsTrail' && !dataEventsRecordedHere) continue;
+      // Template features (Transforms, modules, ...) are the pack's and `check`'s to report: they
+      // are about the whole stack, not about what this construct built.
+      if (rule.name === 'S3TemplateUnderstood') continue;
       // A cross-stack reference (a key of another stack in the policy) is a value the engine
       // cannot follow; the invariants above compared those statements with what was built.
       if (r.status === RuleStatus.UNKNOWN && /Fn::ImportValue/.test(r.message) && invariants.length === 0) continue;
@@ -128,4 +137,14 @@ function logTargetProblems(ctx: CheckContext, bucket: SecureBucket): Problem[] {
       + 'but S3 server access log delivery only writes to SSE-S3 buckets, so the logs would silently stop',
     fix: 'give the destination SSE-S3 (AES256) default encryption, or omit serverAccessLogsBucket to use the stack\'s AccessLogsBucket',
   }];
+}
+
+/**
+ * The S3 Metadata configuration in CloudFormation form, as the L1 renders it:
+ * each property of `MetadataConfiguration` is its L1 name capitalized.
+ */
+function metadataConfigurationJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(metadataConfigurationJson);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.charAt(0).toUpperCase() + k.slice(1), metadataConfigurationJson(v)]));
 }

@@ -12,9 +12,13 @@ import { DataEvents } from '../audit/data-events';
 import { EncryptionAuditTrail } from '../audit/encryption-audit-trail';
 import { EncryptionDriftAlerts } from '../audit/encryption-drift-alerts';
 import { EncryptionInventoryOptions } from '../audit/encryption-inventory-options';
+import { MetadataTablesOptions } from '../audit/metadata-tables-options';
 import { addEncryptionInventory } from '../audit/private/encryption-inventory';
+import { addMetadataTables } from '../audit/private/metadata-tables';
 import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
 import { SecureBucketConfigError } from '../private/errors';
+import { enableEventBridgeOnL1 } from '../private/event-bridge';
+import { denyGrantsUnlessForAwsResource } from '../private/key-grants';
 import { enableServerAccessLogs } from '../private/server-access-logs';
 
 const MIN_ROTATION_DAYS = 90;
@@ -86,12 +90,26 @@ export interface SecureBucketProps {
   /**
    * Whether to send the bucket's events to Amazon EventBridge.
    *
-   * @default false
+   * Written on the bucket's `AWS::S3::Bucket` itself
+   * (`NotificationConfiguration.EventBridgeConfiguration`), not through the
+   * custom resource and Lambda function `s3.Bucket` uses, so AWS Control
+   * Tower's CT.S3.PR.4 (event notifications configured) passes and no Lambda
+   * is added. On by default: S3 charges nothing for it, the default event bus
+   * ingests AWS service events without charge, and only the EventBridge rules
+   * you add cost anything. `false` leaves CT.S3.PR.4 failing, your choice.
+   *
+   * @default true
    */
   readonly eventBridgeEnabled?: boolean;
 
   /**
    * Whether S3 Object Lock is enabled (requires versioning).
+   *
+   * Once on, S3 never turns it off. A locked version keeps the encryption it
+   * was written with: key rotation and re-encryption write new versions, so
+   * the key that wrapped a locked version must stay usable until its
+   * retention ends (docs/secure-bucket.md, "Object Lock and key rotation").
+   * Enabling it passes AWS Control Tower's CT.S3.PR.9.
    *
    * @default false, unless `objectLockDefaultRetention` is given
    */
@@ -200,6 +218,17 @@ export interface SecureBucketProps {
    * @default false
    */
   readonly alertOnDrift?: boolean;
+
+  /**
+   * S3 Metadata: a journal table and a live inventory table of every object
+   * with its encryption status, KMS key and bucket-key setting, queryable
+   * with Athena (`KeyAuditQueries`). Encrypted with the bucket's key in KMS
+   * modes, SSE-S3 otherwise. Off by default: it costs per object and per
+   * change, and exists only in the Regions that offer S3 Metadata.
+   *
+   * @default - no S3 Metadata configuration
+   */
+  readonly metadataTables?: MetadataTablesOptions;
 }
 
 /**
@@ -245,6 +274,9 @@ export class SecureBucket extends s3.Bucket {
    */
   public readonly serverAccessLogsBucket: s3.IBucket;
 
+  /** Whether EventBridge is enabled on the L1 (see `eventBridgeEnabled`). */
+  private readonly nativeEventBridge: boolean = false;
+
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     const mode = props.mode;
     validateBeforeCreate(scope, id, props);
@@ -256,7 +288,6 @@ export class SecureBucket extends s3.Bucket {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       autoDeleteObjects: props.autoDeleteObjects,
       cors: props.cors,
-      eventBridgeEnabled: props.eventBridgeEnabled,
       objectLockEnabled: props.objectLockEnabled,
       objectLockDefaultRetention: props.objectLockDefaultRetention,
       inventories: props.inventories,
@@ -275,6 +306,10 @@ export class SecureBucket extends s3.Bucket {
     });
 
     this.modeKind = mode.kind;
+    if (props.eventBridgeEnabled ?? true) {
+      enableEventBridgeOnL1(this);
+      this.nativeEventBridge = true;
+    }
 
     if (mode.usesKms) {
       if (mode.kmsOptions?.encryptionKey) {
@@ -296,15 +331,36 @@ export class SecureBucket extends s3.Bucket {
     if (props.alertOnDrift) {
       EncryptionDriftAlerts.of(this).watchBucket(this);
     }
+    const metadataConfiguration = addMetadataTables(this, props.metadataTables);
 
     // What the final template must still say after Aspects and overrides: checked at synth.
     checkSecureBucketTemplate(this, {
       mode,
       logPrefix,
       createdKey: mode.usesKms && !mode.kmsOptions?.encryptionKey,
+      metadataConfiguration,
       requiredStatements: this.policy!.document.toJSON().Statement,
       keyStatements: this.encryptionKey && !mode.kmsOptions?.encryptionKey ? createdKeyStatements(this.encryptionKey as kms.Key) : [],
     });
+  }
+
+  /**
+   * Adds a bucket notification (see `s3.Bucket.addEventNotification`).
+   *
+   * Notifications are applied by CDK's `Custom::S3BucketNotifications`
+   * resource, which replaces the bucket's whole notification configuration
+   * when it runs: with `eventBridgeEnabled` (the default), the EventBridge
+   * setting is handed to that resource as well, so it is kept.
+   *
+   * @param event the event to trigger the notification
+   * @param dest the notification destination (Lambda, SNS topic or SQS queue)
+   * @param filters S3 object key filter rules that select which objects trigger the event
+   */
+  public addEventNotification(event: s3.EventType, dest: s3.IBucketNotificationDestination, ...filters: s3.NotificationKeyFilter[]): void {
+    if (this.nativeEventBridge) {
+      this.enableEventBridgeNotification();
+    }
+    super.addEventNotification(event, dest, ...filters);
   }
 
   /** The key the L2 created for us: rotation on with the chosen period, retained on delete. */
@@ -315,6 +371,7 @@ export class SecureBucket extends s3.Bucket {
     cfnKey.rotationPeriodInDays = (mode.kmsOptions?.keyRotationPeriod ?? DEFAULT_ROTATION).toDays();
     cfnKey.description = `${mode.kind === EncryptionModeKind.SSE_KMS ? 'SSE-KMS' : 'DSSE-KMS'} key of the SecureBucket ${this.node.path}`;
     key.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    denyGrantsUnlessForAwsResource(key);
   }
 
   /** A key defined in this app must rotate; an imported key's rotation cannot be seen, so warn. */

@@ -17,8 +17,14 @@ const S3_EVENTS = [
   'PutBucketPublicAccessBlock', 'DeleteBucketPublicAccessBlock',
   'PutBucketOwnershipControls', 'DeleteBucketOwnershipControls',
   'UpdateObjectEncryption',
+  'PutBucketInventoryConfiguration', 'DeleteBucketInventoryConfiguration',
+  'CreateBucketMetadataConfiguration', 'DeleteBucketMetadataConfiguration',
+  'UpdateBucketMetadataInventoryTableConfiguration', 'UpdateBucketMetadataJournalTableConfiguration',
+  'CreateBucketMetadataTableConfiguration', 'DeleteBucketMetadataTableConfiguration',
+  'PutBucketReplication', 'DeleteBucketReplication',
+  'PutBucketVersioning',
 ];
-const KMS_EVENTS = ['DisableKeyRotation', 'ScheduleKeyDeletion', 'DisableKey', 'PutKeyPolicy'];
+const KMS_EVENTS = ['DisableKeyRotation', 'ScheduleKeyDeletion', 'DisableKey', 'PutKeyPolicy', 'CreateGrant'];
 
 function id(stack: Stack, c: { node: { defaultChild?: any } }): string {
   return stack.getLogicalId(c.node.defaultChild);
@@ -107,9 +113,11 @@ describe('drift alerts: the topic and its key', () => {
     expect(key.DeletionPolicy).toBe('Retain');
   });
 
-  test('the key policy lets EventBridge generate and decrypt data keys, and only the account root administer it', () => {
+  test('the key policy lets EventBridge generate and decrypt data keys for this account only, and only the account root administer it', () => {
     const { stack, alerts, t } = withDriftAlerts();
-    const statements = t.toJSON().Resources[id(stack, alerts.encryptionKey)].Properties.KeyPolicy.Statement;
+    // Besides the kms:CreateGrant deny every key of the library has (test/secure-bucket/key-grants.test.ts).
+    const statements = t.toJSON().Resources[id(stack, alerts.encryptionKey)].Properties.KeyPolicy.Statement
+      .filter((s: any) => s.Sid !== 'DenyCreateGrantUnlessForAwsResource');
     expect(statements).toEqual([
       {
         Action: 'kms:*',
@@ -123,11 +131,12 @@ describe('drift alerts: the topic and its key', () => {
         Effect: 'Allow',
         Principal: { Service: 'events.amazonaws.com' },
         Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
       },
     ]);
   });
 
-  test('the topic policy: TLS only, and sns:Publish for events.amazonaws.com only from the two rules', () => {
+  test('the topic policy: TLS only, and sns:Publish for events.amazonaws.com only from the two rules of this account', () => {
     const { stack, alerts, t } = withDriftAlerts();
     const policies = Object.values(t.findResources('AWS::SNS::TopicPolicy')) as any[];
     expect(policies).toHaveLength(1);
@@ -141,7 +150,7 @@ describe('drift alerts: the topic and its key', () => {
       Action: 'sns:Publish',
       Principal: { Service: 'events.amazonaws.com' },
       Resource: { Ref: id(stack, alerts.topic) },
-      Condition: { ArnEquals: { 'aws:SourceArn': ruleArn(r) } },
+      Condition: { ArnEquals: { 'aws:SourceArn': ruleArn(r) }, StringEquals: { 'aws:SourceAccount': '111111111111' } },
     })));
   });
 });

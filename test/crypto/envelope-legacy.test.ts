@@ -6,7 +6,8 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { FakeKms } from './envelope-helpers';
 import {
-  EncryptionContextMismatchError, EnvelopeCipher, InvalidArgumentError, KmsKeyring, RawAesKeyring, TamperedCiphertextError, UnsupportedFormatError,
+  EncryptionContextMismatchError, EnvelopeCipher, getDecryptedObject, InvalidArgumentError, KmsKeyring, RawAesKeyring, TamperedCiphertextError,
+  UnsupportedFormatError,
 } from '../../src/crypto';
 import { KmsServer, startKmsServer } from '../fixtures/kms-server';
 
@@ -147,4 +148,57 @@ test('V1 AES/CBC refuses inPlace with an InvalidArgumentError and leaves the buf
   await expect(cipher.decrypt(ciphertext, metadata, { inPlace: true })).rejects.toThrow(/inPlace decryption is not available for legacy AES-CBC/);
   await expect(cipher.decrypt(ciphertext, metadata, { inPlace: true })).rejects.toBeInstanceOf(InvalidArgumentError);
   expect(ciphertext.equals(before)).toBe(true);
+});
+
+describe('V2 headers with legacy AES/CBC content and "kms" wrapping (what the Ruby and Go V1 clients write)', () => {
+  const keyId = 'arn:aws:kms:us-east-1:111122223333:key/ruby-v1';
+  function v2HeaderCbcObject(kms: FakeKms) {
+    const matdesc = { kms_cmk_id: keyId };
+    const iv = randomBytes(16);
+    return {
+      ciphertext: cbc(DATA_KEY, iv, PLAINTEXT),
+      metadata: {
+        'x-amz-key-v2': kms.wrap(DATA_KEY, randomBytes(12), matdesc).toString('base64'),
+        'x-amz-iv': iv.toString('base64'),
+        'x-amz-matdesc': JSON.stringify(matdesc),
+        'x-amz-wrap-alg': 'kms',
+        'x-amz-cek-alg': 'AES/CBC/PKCS5Padding',
+        'x-amz-unencrypted-content-length': String(PLAINTEXT.length),
+      },
+    };
+  }
+
+  test('getDecryptedObject reads it (into a new buffer) with allowLegacyV1Decrypt, as the stream path does', async () => {
+    const kms = new FakeKms(keyId);
+    const { ciphertext, metadata } = v2HeaderCbcObject(kms);
+    const body = new Uint8Array(ciphertext); // its own ArrayBuffer (not Node's pool)
+    const client = { getObject: async () => ({ Body: body, Metadata: metadata }) };
+    const cipher = new EnvelopeCipher({ keyring: new KmsKeyring({ client: kms, keyId }), allowLegacyV1Decrypt: true });
+    const plaintext = await getDecryptedObject({ client: client as any, cipher, bucket: 'b', key: 'k' });
+    expect(plaintext).toEqual(PLAINTEXT);
+    expect(plaintext.buffer).not.toBe(body.buffer);
+    expect(Buffer.from(body).equals(ciphertext)).toBe(true);
+    const out: Buffer[] = [];
+    for await (const c of await cipher.decryptStream(Readable.from([ciphertext]), metadata)) {
+      out.push(c as Buffer);
+    }
+    expect(Buffer.concat(out)).toEqual(PLAINTEXT);
+  });
+
+  test('without the opt-in it is refused as legacy (UnsupportedFormatError), not as an inPlace misuse', async () => {
+    const kms = new FakeKms(keyId);
+    const { ciphertext, metadata } = v2HeaderCbcObject(kms);
+    const client = { getObject: async () => ({ Body: Buffer.from(ciphertext), Metadata: metadata }) };
+    const cipher = new EnvelopeCipher({ keyring: new KmsKeyring({ client: kms, keyId }) });
+    await expect(getDecryptedObject({ client: client as any, cipher, bucket: 'b', key: 'k' })).rejects.toBeInstanceOf(UnsupportedFormatError);
+  });
+
+  test('a modified last block is a TamperedCiphertextError from getDecryptedObject too', async () => {
+    const kms = new FakeKms(keyId);
+    const { ciphertext, metadata } = v2HeaderCbcObject(kms);
+    ciphertext[ciphertext.length - 1] = (ciphertext[ciphertext.length - 1] + 1) % 256;
+    const client = { getObject: async () => ({ Body: Buffer.from(ciphertext), Metadata: metadata }) };
+    const cipher = new EnvelopeCipher({ keyring: new KmsKeyring({ client: kms, keyId }), allowLegacyV1Decrypt: true });
+    await expect(getDecryptedObject({ client: client as any, cipher, bucket: 'b', key: 'k' })).rejects.toBeInstanceOf(TamperedCiphertextError);
+  });
 });

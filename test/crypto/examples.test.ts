@@ -21,8 +21,9 @@ import * as fs from 'node:fs';
 import { createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { BOUNDED_CHILD } from '../fixtures/bounded-child';
 import { KmsServer, startKmsServer } from '../fixtures/kms-server';
-import { listenOnLoopback } from '../fixtures/loopback';
+import { closeServer, listenOnLoopback } from '../fixtures/loopback';
 import { S3RVER_CREDENTIALS, S3Server, startS3Server } from '../fixtures/s3-server';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -51,16 +52,16 @@ let kms: KmsServer;
 beforeAll(async () => {
   // `npm run verify` compiles lib/ before the tests; build it when run alone.
   if (!fs.existsSync(path.join(ROOT, 'lib', 'crypto', 'index.js'))) {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { ...BOUNDED_CHILD, cwd: ROOT, stdio: 'pipe' });
   }
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'csb-examples-'));
   const packOut = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], {
-    cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+    ...BOUNDED_CHILD, cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
   });
   const tarball = path.join(scratch, JSON.parse(packOut)[0].filename);
   const pkgDir = path.join(scratch, 'node_modules', 'cdk-secure-bucket');
   fs.mkdirSync(pkgDir, { recursive: true });
-  execFileSync('tar', ['-xzf', tarball, '-C', pkgDir, '--strip-components=1']);
+  execFileSync('tar', ['-xzf', tarball, '-C', pkgDir, '--strip-components=1'], BOUNDED_CHILD);
   fs.rmSync(tarball);
   // The AWS SDK as the user installs it beside the package; nothing else of the repository's node_modules.
   fs.symlinkSync(path.join(ROOT, 'node_modules', '@aws-sdk'), path.join(scratch, 'node_modules', '@aws-sdk'), 'dir');
@@ -130,7 +131,7 @@ test('there are CommonJS and ES module examples, each with an expected output', 
 test('in the scratch project the package resolves to the unpacked tarball, the AWS SDK resolves, aws-cdk-lib does not', () => {
   const probe = `console.log(JSON.stringify(['cdk-secure-bucket/crypto', '@aws-sdk/client-s3', '@aws-sdk/client-kms', 'aws-cdk-lib', 'constructs']
     .map((m) => { try { return require.resolve(m); } catch { return null; } })));`;
-  const out = execFileSync(process.execPath, ['-e', probe], { cwd: scratch, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', NODE_PATH: '' } });
+  const out = execFileSync(process.execPath, ['-e', probe], { ...BOUNDED_CHILD, cwd: scratch, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', NODE_PATH: '' } });
   const [crypto, s3Sdk, kmsSdk, cdk, constructs] = JSON.parse(out);
   expect(crypto).toBe(path.join(scratch, 'node_modules', 'cdk-secure-bucket', 'lib', 'crypto', 'index.js'));
   expect(s3Sdk).toEqual(expect.any(String));
@@ -172,7 +173,7 @@ test.each(exampleFiles)('%s needs its settings: without BUCKET it exits non-zero
 
 describe('the examples are plain JavaScript for their module system', () => {
   test.each(exampleFiles)('%s parses with node --check', (file) => {
-    execFileSync(process.execPath, ['--check', path.join(EXAMPLES, file)], { stdio: 'pipe' });
+    execFileSync(process.execPath, ['--check', path.join(EXAMPLES, file)], { ...BOUNDED_CHILD, stdio: 'pipe' });
   });
 
   test('eslint (recommended rules, no undefined or unused names; .cjs as CommonJS without await at top level) finds nothing', () => {
@@ -192,7 +193,7 @@ describe('the examples are plain JavaScript for their module system', () => {
     let output = '';
     try {
       execFileSync(process.execPath, [eslint, '--config', config, '--max-warnings', '0', ...files], {
-        cwd: ROOT, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, ESLINT_USE_FLAT_CONFIG: 'true' },
+        ...BOUNDED_CHILD, cwd: ROOT, encoding: 'utf8', stdio: 'pipe', env: { ...process.env, ESLINT_USE_FLAT_CONFIG: 'true' },
       });
     } catch (e) {
       output = `${(e as { stdout?: string }).stdout ?? ''}${(e as { stderr?: string }).stderr ?? ''}` || String(e);
@@ -218,7 +219,7 @@ describe('the examples are plain JavaScript for their module system', () => {
       files: exampleFiles,
     }));
     const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    const run = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: scratch, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { ...BOUNDED_CHILD, cwd: scratch, encoding: 'utf8' });
     expect(`${run.stdout}${run.stderr}`.split('\n').filter((l) => /error TS/.test(l))).toEqual([]);
     expect(run.status).toBe(0);
   }, 120_000);
@@ -326,9 +327,6 @@ async function startSseFront(target: string): Promise<{ endpoint: string; stop()
   const endpoint = await listenOnLoopback(server);
   return {
     endpoint,
-    stop: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-    },
+    stop: () => closeServer(server),
   };
 }

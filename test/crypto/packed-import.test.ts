@@ -13,6 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { BOUNDED_CHILD } from '../fixtures/bounded-child';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -24,7 +25,7 @@ let madeCdkOut: string | undefined;
 beforeAll(() => {
   // `npm run verify` compiles lib/ before the tests; build it when run alone.
   if (!fs.existsSync(path.join(ROOT, 'lib', 'crypto', 'index.js'))) {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { ...BOUNDED_CHILD, cwd: ROOT, stdio: 'pipe' });
   }
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'csb-packed-'));
   // Pack as a user would after the README's first command, `npx cdk synth`: with a cdk.out/ present.
@@ -35,7 +36,7 @@ beforeAll(() => {
   }
   fs.writeFileSync(path.join(cdkOut, 'csb-pack-probe.template.json'), '{}');
   const packOut = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], {
-    cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+    ...BOUNDED_CHILD, cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
   });
   fs.rmSync(path.join(cdkOut, 'csb-pack-probe.template.json'));
   if (madeCdkOut) fs.rmSync(madeCdkOut, { recursive: true, force: true });
@@ -44,7 +45,7 @@ beforeAll(() => {
   const tarball = path.join(scratch, packed.filename);
   const pkgDir = path.join(scratch, 'node_modules', 'cdk-secure-bucket');
   fs.mkdirSync(pkgDir, { recursive: true });
-  execFileSync('tar', ['-xzf', tarball, '-C', pkgDir, '--strip-components=1']);
+  execFileSync('tar', ['-xzf', tarball, '-C', pkgDir, '--strip-components=1'], BOUNDED_CHILD);
   fs.writeFileSync(path.join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', version: '1.0.0', private: true }));
 }, 120_000);
 
@@ -55,7 +56,7 @@ afterAll(() => {
 
 function runNode(file: string, source: string): any {
   fs.writeFileSync(path.join(scratch, file), source);
-  const out = execFileSync(process.execPath, [file], { cwd: scratch, encoding: 'utf8', env: { ...process.env, NODE_PATH: '' } });
+  const out = execFileSync(process.execPath, [file], { ...BOUNDED_CHILD, cwd: scratch, encoding: 'utf8', env: { ...process.env, NODE_PATH: '' } });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -139,7 +140,7 @@ test.each([
     files: ['consumer.ts'],
   }));
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const run = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--traceResolution'], { cwd: dir, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--traceResolution'], { ...BOUNDED_CHILD, cwd: dir, encoding: 'utf8' });
   const trace = `${run.stdout}${run.stderr}`;
   expect(trace.split('\n').filter((l) => /error TS/.test(l))).toEqual([]);
   expect(run.status).toBe(0);
@@ -166,7 +167,7 @@ test('the construct entry point, by contrast, needs aws-cdk-lib (the probe can t
   fs.writeFileSync(path.join(scratch, 'main.cjs'), `
     try { require('cdk-secure-bucket'); console.log(JSON.stringify({ loaded: true })); }
     catch (e) { console.log(JSON.stringify({ loaded: false, code: e.code, message: String(e.message).split('\\n')[0] })); }`);
-  const out = JSON.parse(execFileSync(process.execPath, ['main.cjs'], { cwd: scratch, encoding: 'utf8' }).trim());
+  const out = JSON.parse(execFileSync(process.execPath, ['main.cjs'], { ...BOUNDED_CHILD, cwd: scratch, encoding: 'utf8' }).trim());
   expect(out.loaded).toBe(false);
   expect(out.code).toBe('MODULE_NOT_FOUND');
   expect(out.message).toMatch(/aws-cdk-lib|constructs/);

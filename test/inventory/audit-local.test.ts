@@ -154,7 +154,7 @@ describe('audit-inventory: bad input is exit 2 with a clear message, no stack tr
   });
 
   test('an unknown file format or a schema without EncryptionStatus', async () => {
-    await bad([local([[KMS('a')]], { fileFormat: 'Parquet' }), '--expect-mode', 'SSE-KMS'], /fileFormat "Parquet" is not supported/);
+    await bad([local([[KMS('a')]], { fileFormat: 'ORC' }), '--expect-mode', 'SSE-KMS'], /fileFormat "ORC" is not supported/);
     await bad([local([[KMS('a')]], { schema: SCHEMA.filter((c) => c !== 'EncryptionStatus') }), '--expect-mode', 'SSE-KMS'], /fileSchema has no EncryptionStatus column/);
     await bad([local([[KMS('a')]], { schema: SCHEMA.filter((c) => c !== 'BucketKeyStatus') }), '--expect-mode', 'SSE-KMS', '--expect-bucket-key'], /no BucketKeyStatus column/);
   });

@@ -1,9 +1,11 @@
 import { App, CfnResource, Lazy, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { packFindings, templateFindings } from './helpers';
+import { mayMatch } from '../../src/nag/engine/patterns';
 import { ABSENT, SSE_KEY, anyExcept, conditionHoldsForAll, denyStatements, exact, proveDenied } from '../../src/nag/engine/policy-statements';
 import { TemplateIndex } from '../../src/nag/engine/template-index';
-import { resolveString } from '../../src/nag/engine/values';
+import { notUnderstoodCondition, policyVariables } from '../../src/nag/engine/understood-policy';
+import { isTemplateReference, resolveString } from '../../src/nag/engine/values';
 
 const index = new TemplateIndex({ Parameters: { P: {} }, Resources: { B: { Type: 'AWS::S3::Bucket' } } });
 
@@ -72,16 +74,29 @@ describe('condition evaluation (IAM semantics)', () => {
     }
   });
 
-  test('Allow statements, NotPrincipal, NotAction and other principals are not enforcement', () => {
+  test('Allow statements and Denies for named principals are not enforcement', () => {
     const doc = {
       Statement: [
         { Effect: 'Allow', Principal: '*', Action: 's3:PutObject', Resource: '*' },
-        { Effect: 'Deny', NotPrincipal: { AWS: 'arn:aws:iam::1:root' }, Action: 's3:PutObject', Resource: '*' },
-        { Effect: 'Deny', Principal: '*', NotAction: 's3:GetObject', Resource: '*' },
         { Effect: 'Deny', Principal: { AWS: 'arn:aws:iam::1:root' }, Action: 's3:PutObject', Resource: '*' },
       ],
     };
     expect(denyStatements(doc, index)).toEqual([]);
+  });
+
+  test('a NotAction Deny covers the actions it does not name; a NotPrincipal Deny is kept as an exemption, never proof', () => {
+    const cls = { description: '', action: 's3:PutObject', target: 'objects' as const, keys: { [SSE_KEY]: [exact('AES256')] } };
+    const [notAction, notPrincipal] = denyStatements({
+      Statement: [
+        { Sid: 'NA', Effect: 'Deny', Principal: '*', NotAction: 's3:GetObject', Resource: '*' },
+        { Sid: 'NP', Effect: 'Deny', NotPrincipal: { AWS: 'arn:aws:iam::1:root' }, Action: 's3:PutObject', Resource: '*' },
+      ],
+    }, index);
+    expect(proveDenied([notAction], cls, ['arn:x']).proven).toBe(true);
+    expect(proveDenied([notAction], { ...cls, action: 's3:GetObject' }, ['arn:x']).proven).toBe(false);
+    const p = proveDenied([notPrincipal], cls, ['arn:x']);
+    expect(p.proven).toBe(false);
+    expect(p.gaps.join()).toContain('NotPrincipal');
   });
 });
 
@@ -149,4 +164,55 @@ test('basic event selectors covering all buckets, and advanced selectors for wri
   })).toEqual(['S3Encryption-S3KmsDataEventsTrail @ B']);
   expect(only({ KMSKeyId: undefined, EventSelectors: [{ DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3:::'] }] }] }))
     .toEqual(['S3Encryption-S3KmsDataEventsTrail @ B']);
+});
+
+describe('closed-world helpers', () => {
+  test('mayMatch over-approximates: false only when no value can match', () => {
+    expect(mayMatch('iam:*', 's3:', true)).toBe(false);
+    expect(mayMatch('s3:get*', 's3:', true)).toBe(true);
+    expect(mayMatch('*', 's3:', true)).toBe(true);
+    expect(mayMatch('s?:*', 's3:', true)).toBe(true);
+    expect(mayMatch('s3:getobject', 's3:putobject', false)).toBe(false);
+    expect(mayMatch('arn:aws:s3:::other/*', 'arn:aws:s3:::data/', true)).toBe(false);
+    // A token may stand for anything: it answers "may".
+    expect(mayMatch('arn:aws:s3:::other/*', '${B.Arn}/', true)).toBe(true);
+    expect(mayMatch('${aws:username}', 'anything', false)).toBe(true);
+  });
+
+  test('policy variables are told from the template\'s references and from the escapes', () => {
+    const isRef = (t: string) => isTemplateReference(t, index);
+    expect(policyVariables('${B.Arn}/${aws:username}', isRef)).toEqual({ variables: ['${aws:username}'], literal: '${B.Arn}/${aws:username}', escapedWildcard: false });
+    expect(policyVariables('a${*}b${$}', isRef)).toEqual({ variables: [], literal: 'a*b$', escapedWildcard: true });
+    expect(policyVariables('${$}{B}', isRef).escapedWildcard).toBe(true);
+  });
+
+  test('literal text that reads like a reference is marked, never the reference', () => {
+    expect(resolveString('${B.Arn}/*', index).value).toBe('${!B.Arn}/*');
+    expect(resolveString({ 'Fn::Sub': '${!B}' }, index).value).toBe('${!B}');
+    expect(resolveString('${aws:username}', index).value).toBe('${aws:username}');
+  });
+
+  test.each([
+    ['ArnNotEquals', 's3:x-amz-server-side-encryption-aws-kms-key-id', /alias/],
+    ['StringNotEqualsIgnoreCase', 's3:x-amz-server-side-encryption-aws-kms-key-id', /not modelled/],
+    ['StringEquals', 'aws:securetransport', /not modelled/],
+    ['ArnLikeIfExists', 'aws:sourcevpce', /kind of value/],
+    ['DateLessThan', 'aws:currenttime', /does not model/],
+    ['StringFoo', 'aws:currenttime', /does not evaluate/],
+    ['NullIfExists', 's3:x-amz-server-side-encryption', /does not evaluate/],
+    ['ForAnyValue:StringEquals', 's3:x-amz-server-side-encryption', /set operator/],
+  ])('%s on %s is outside the allow-list', (op, key, why) => {
+    expect(notUnderstoodCondition(op, key)).toMatch(why);
+  });
+
+  test.each([
+    ['StringNotEquals', 's3:x-amz-server-side-encryption-aws-kms-key-id'],
+    ['StringNotEqualsIfExists', 's3:x-amz-server-side-encryption'],
+    ['Bool', 'aws:securetransport'],
+    ['NumericLessThan', 's3:tlsversion'],
+    ['StringLikeIfExists', 'aws:principalarn'],
+    ['Null', 'aws:sourcevpce'],
+  ])('%s on %s is understood', (op, key) => {
+    expect(notUnderstoodCondition(op, key)).toBeUndefined();
+  });
 });

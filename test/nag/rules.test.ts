@@ -198,6 +198,8 @@ test('the pack\'s rule ids are pinned', () => {
     'S3Encryption-S3DirectoryBucketEncryption',
     'S3Encryption-S3BucketTypeSupported',
     'S3Encryption-S3NestedStackTemplate',
+    'S3Encryption-S3TemplateUnderstood',
+    'S3Encryption-S3BucketChangedElsewhere',
   ]);
   expect(new S3EncryptionChecks().name).toBe('S3Encryption');
 });

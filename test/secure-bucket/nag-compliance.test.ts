@@ -1,5 +1,8 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { buildExampleApp } from '../../examples/app';
@@ -101,11 +104,17 @@ test('configuring replication removes the replication finding', () => {
 
 test('the example app synthesizes (self-check included) with no finding from any pack', () => {
   const app = buildExampleApp(new App());
-  expect(() => app.synth()).not.toThrow();
+  let assembly: CloudAssembly | undefined;
+  expect(() => { assembly = app.synth(); }).not.toThrow();
   const s3Encryption = new S3EncryptionChecks(app).validateScope(app);
   expect(s3Encryption.violations).toEqual([]);
   expect(findings(app)).toEqual([]);
-});
+  // The plugins ran in synth, the Control Tower controls among them, and none reported an
+  // unacknowledged violation (a plugin failure does not throw: CDK prints it and sets the exit code).
+  const report = JSON.parse(fs.readFileSync(path.join(assembly!.directory, 'validation-report.json'), 'utf8'));
+  expect(report.pluginReports.map((r: any) => r.pluginName)).toContain('cdk-validator-cfnguard');
+  expect(report.pluginReports.filter((r: any) => r.conclusion !== 'success' || r.violations.length > 0)).toEqual([]);
+}, 600_000);
 
 test('the acknowledged rule ids on helper resources are pinned', () => {
   const app = new App();

@@ -182,9 +182,8 @@ describe('security settings common to every mode', () => {
     });
     const props = bucketProps(template, bucket);
     expect(props.BucketName).toBe('my-secure-bucket');
-    template.hasResourceProperties('Custom::S3BucketNotifications', {
-      NotificationConfiguration: { EventBridgeConfiguration: {} },
-    });
+    // Native on the L1, no custom resource (test/secure-bucket/event-bridge.test.ts).
+    expect(props.NotificationConfiguration).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
     expect(props.LifecycleConfiguration.Rules[0]).toMatchObject({ ExpirationInDays: 30, Status: 'Enabled' });
     expect(props.CorsConfiguration.CorsRules[0].AllowedOrigins).toEqual(['https://example.com']);
   });

@@ -11,6 +11,7 @@ import {
   InvalidArgumentError, needs, S3EncryptionError, TamperedCiphertextError, TruncatedCiphertextError, UnsupportedFormatError,
 } from '../errors';
 import { AuthenticatedGcmDecryptStream } from './authenticated-decrypt';
+import { claimBytes } from './buffer-claims';
 import { ContentParams, gcmDecryptor, gcmEncryptor, GCM_MAX_PLAINTEXT_BYTES } from './content-params';
 import { GcmEncryptTransform, GcmUnauthenticatedDecryptTransform, LegacyCbcDecryptTransform } from './gcm-streams';
 import { decryptRange as decryptRangePure } from './ranged';
@@ -124,34 +125,32 @@ export class EnvelopeCipher {
   public async decrypt(ciphertext: Uint8Array, metadata: ObjectMetadata, options: DecryptBufferOptions = {}): Promise<Buffer> {
     needs(ciphertext instanceof Uint8Array, () => new InvalidArgumentError('ciphertext must be a Uint8Array'));
     const parsed = this.parse(metadata);
-    needs(!(options.inPlace && parsed.contentAlgorithm === CEK_ALG_AES_CBC),
+    const inPlace = options.inPlace === true;
+    needs(!(inPlace && parsed.contentAlgorithm === CEK_ALG_AES_CBC),
       () => new InvalidArgumentError('inPlace decryption is not available for legacy AES-CBC objects (their plaintext is shorter than the ciphertext); decrypt without inPlace'));
     if (parsed.contentAlgorithm !== CEK_ALG_AES_CBC) {
       // A GCM body is at least the 16-byte tag.
       needs(ciphertext.length >= GCM_TAG_LENGTH, () => new TruncatedCiphertextError('ciphertext is shorter than the 16-byte GCM tag'));
       checkLength(parsed, ciphertext.length);
     }
-    const params = await this.contentParams(parsed, freezeContext(options.context));
+    // Claimed before the first await: another call on these bytes now refuses instead of racing this one.
+    const release = claimBytes(ciphertext, inPlace);
     try {
-      if (params.legacyCbc) {
-        return decryptLegacyCbc(params, ciphertext);
-      }
-      const bodyLength = ciphertext.length - GCM_TAG_LENGTH;
-      const body = ciphertext.subarray(0, bodyLength);
-      const decipher = gcmDecryptor(params);
-      decipher.setAuthTag(ciphertext.subarray(bodyLength));
-      const target = options.inPlace ? Buffer.from(body.buffer, body.byteOffset, body.length) : Buffer.allocUnsafe(body.length);
-      const plaintext = decryptInto(decipher, body, target);
+      const length = ciphertext.byteLength;
+      const params = await this.contentParams(parsed, freezeContext(options.context));
       try {
-        decipher.final();
-      } catch {
-        // In place, the whole buffer handed over is zeroed (plaintext and tag alike).
-        (options.inPlace ? Buffer.from(ciphertext.buffer, ciphertext.byteOffset, ciphertext.length) : plaintext).fill(0);
-        throw new TamperedCiphertextError('content tag mismatch: object tampered with or wrong key');
+        // The caller may have transferred (detached) or resized the buffer while the data key was unwrapped.
+        needs(ciphertext.byteLength === length, () => new InvalidArgumentError(
+          'the ciphertext buffer was detached or resized during decryption; keep it unchanged until decrypt settles'));
+        if (params.legacyCbc) {
+          return decryptLegacyCbc(params, ciphertext);
+        }
+        return decryptGcm(params, ciphertext, inPlace);
+      } finally {
+        params.key.fill(0);
       }
-      return plaintext;
     } finally {
-      params.key.fill(0);
+      release();
     }
   }
 
@@ -315,6 +314,24 @@ function checkLength(parsed: ContentMetadata, ciphertextLength: number): void {
     needs(ciphertextLength >= parsed.unencryptedContentLength + GCM_TAG_LENGTH,
       () => new TruncatedCiphertextError('ciphertext is shorter than x-amz-unencrypted-content-length + tag'));
   }
+}
+
+/** Whole-buffer AES-GCM: the plaintext, or a TamperedCiphertextError with every written byte zeroed. */
+function decryptGcm(params: ContentParams, ciphertext: Uint8Array, inPlace: boolean): Buffer {
+  const bodyLength = ciphertext.length - GCM_TAG_LENGTH;
+  const body = ciphertext.subarray(0, bodyLength);
+  const decipher = gcmDecryptor(params);
+  decipher.setAuthTag(ciphertext.subarray(bodyLength));
+  const target = inPlace ? Buffer.from(body.buffer, body.byteOffset, body.length) : Buffer.allocUnsafe(body.length);
+  const plaintext = decryptInto(decipher, body, target);
+  try {
+    decipher.final();
+  } catch {
+    // In place, the whole buffer handed over is zeroed (plaintext and tag alike).
+    (inPlace ? Buffer.from(ciphertext.buffer, ciphertext.byteOffset, ciphertext.length) : plaintext).fill(0);
+    throw new TamperedCiphertextError('content tag mismatch: object tampered with or wrong key');
+  }
+  return plaintext;
 }
 
 function decryptLegacyCbc(params: ContentParams, ciphertext: Uint8Array): Buffer {

@@ -18,7 +18,11 @@ export interface EnvelopeCipherOptions {
   readonly formatVersion?: FormatVersion;
   /** Read V2 objects. @default true (V2 is authenticated AES-GCM; set false to require key commitment) */
   readonly allowV2Decrypt?: boolean;
-  /** Recognise and decrypt legacy V1 objects (unauthenticated). @default false: V1 is an UnsupportedFormatError */
+  /**
+   * Recognise and decrypt legacy objects (unauthenticated): V1 objects, and V2-header objects with legacy
+   * AES/CBC content or a legacy wrapping (`x-amz-wrap-alg: kms`, as the Ruby and Go V1 clients write).
+   * @default false: they are an UnsupportedFormatError
+   */
   readonly allowLegacyV1Decrypt?: boolean;
   /** Directory for the bounded-memory spool of authenticated stream decryption. @default os.tmpdir() */
   readonly tempDir?: string;
@@ -68,7 +72,11 @@ export interface DecryptBufferOptions extends DecryptOptions {
    * over it, and the result is a view of the same memory (`result.buffer === ciphertext.buffer`), so no
    * second object-sized buffer is allocated. The buffer's contents are consumed either way: on any
    * authentication failure every byte written is zeroed before the typed error is thrown, so no
-   * unauthenticated plaintext stays in it. Not for legacy AES-CBC objects (InvalidArgumentError).
+   * unauthenticated plaintext stays in it. Not for legacy AES-CBC objects (InvalidArgumentError). Until the
+   * promise settles the bytes belong to this call: another `decrypt` over them (in place, or any decrypt while
+   * this one writes) is an InvalidArgumentError, and a buffer detached or resized meanwhile is an
+   * InvalidArgumentError too. Over a `SharedArrayBuffer`, other threads can read the unauthenticated
+   * plaintext while decryption runs (and before a tag failure zeroes it): decrypt such memory without inPlace.
    * @default false: the ciphertext is left as it is and the plaintext is a new buffer
    */
   readonly inPlace?: boolean;

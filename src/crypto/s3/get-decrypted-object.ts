@@ -6,7 +6,7 @@ import { getEncryptedObject } from './get-encrypted-object';
 import { readResponseBody } from './response-body';
 import { S3ClientLike } from './s3-client';
 import type { EnvelopeCipher } from '../cipher/envelope-cipher';
-import { detectFormatVersion } from '../format/content-metadata';
+import { CEK_ALG_AES_CBC, parseContentMetadata } from '../format/content-metadata';
 import { EncryptionContext } from '../keyring/keyring';
 
 export interface GetDecryptedObjectOptions {
@@ -25,13 +25,15 @@ export async function getDecryptedObject(options: GetDecryptedObjectOptions): Pr
   const { body, metadata } = await getEncryptedObject('getDecryptedObject', client, bucket, key);
   const ciphertext = await readResponseBody(body);
   // The body buffer is ours alone: decrypt over it rather than into a second object-sized buffer.
-  // Legacy V1 objects (AES-CBC among them, whose plaintext is shorter) decrypt into a new one.
-  return cipher.decrypt(ciphertext, metadata, { context, inPlace: !isLegacy(metadata) });
+  // AES-CBC content (legacy V1 objects, and the V2-header objects the Ruby and Go V1 clients write) has a
+  // plaintext shorter than its ciphertext, so it decrypts into a new buffer.
+  return cipher.decrypt(ciphertext, metadata, { context, inPlace: !hasCbcContent(metadata) });
 }
 
-function isLegacy(metadata: Readonly<Record<string, string | undefined>>): boolean {
+/** Decided from the content algorithm, not the format version; whether the object may be read is decrypt's call. */
+function hasCbcContent(metadata: Readonly<Record<string, string | undefined>>): boolean {
   try {
-    return detectFormatVersion(metadata) === 'V1';
+    return parseContentMetadata(metadata, { allowLegacy: true }).contentAlgorithm === CEK_ALG_AES_CBC;
   } catch {
     return true; // malformed metadata: decrypt refuses it with its own typed error
   }

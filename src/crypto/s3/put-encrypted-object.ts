@@ -7,7 +7,7 @@
  *   Memory beyond the body itself: about one part (plus the cipher's
  *   short-lived output until the next GC); no object-sized ciphertext exists.
  *   A 256 MiB `Uint8Array` with 8 MiB parts peaks under 48 MiB above it
- *   (test/crypto/s3-put-memory.test.ts).
+ *   (test/crypto/s3-put-memory.heavy.test.ts).
  * - A `Uint8Array` body is read through views: never copied, never modified.
  *   Do not change it until the returned promise settles.
  * - A `Readable` body is encrypted as it streams (consumed, then destroyed).

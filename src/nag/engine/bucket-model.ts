@@ -123,6 +123,12 @@ export interface KeyRef {
   readonly external?: string;
   /** Whether the key is an AWS managed key (absent key id, or alias/aws/...). */
   readonly awsManaged: boolean;
+  /**
+   * A customer alias (an AWS::KMS::Alias of the template, `alias/...`, or an alias ARN) given where a key is
+   * expected: not a key. S3 resolves an alias when a request is made, an alias name in the requester's account,
+   * and an alias can be re-pointed at any time, so it is never "the bucket's key" in any form.
+   */
+  readonly alias?: string;
   /** Why the key cannot be resolved, if it cannot. */
   readonly unresolved?: string;
 }
@@ -136,10 +142,14 @@ export function ownKeyForms(kmsKeyId: unknown, index: TemplateIndex): string[] {
   const r = index.str(kmsKeyId);
   if (r.ok) forms.push(canonArn(r.value));
   const key = resolveKey(kmsKeyId, index);
+  if (key.alias !== undefined) return []; // an alias names no key of the bucket's own
   if (key.key) forms.push(`\${${key.key.logicalId}.Arn}`, `\${${key.key.logicalId}}`, `\${${key.key.logicalId}.KeyId}`);
   if (key.external) forms.push(canonArn(key.external));
   return [...new Set(forms)];
 }
+
+/** Why a KMS alias given as a bucket's default key is not the bucket's key (for findings). */
+export const ALIAS_IS_NOT_A_KEY = 'S3 resolves an alias when each request is made (an alias name in the requester\'s account, so another account\'s uploads without a key id go to that account\'s key of the same name), and an alias can be re-pointed at any time: it is not the bucket\'s key';
 
 /** Resolves a KMS key reference (`KMSMasterKeyID`, `KMSKeyId`, ...) against the template. */
 export function resolveKey(v: unknown, index: TemplateIndex): KeyRef {
@@ -150,9 +160,13 @@ export function resolveKey(v: unknown, index: TemplateIndex): KeyRef {
   if (m) {
     const res = index.resources.get(m[1]);
     if (res?.type === 'AWS::KMS::Key') return { key: res, awsManaged: false };
-    if (res?.type === 'AWS::KMS::Alias') return resolveKey(res.properties.TargetKeyId, index);
+    if (res?.type === 'AWS::KMS::Alias') {
+      const name = index.str(res.properties.AliasName);
+      return { awsManaged: false, alias: `the AWS::KMS::Alias ${res.logicalId}${name.ok ? ` (${name.value})` : ''}` };
+    }
     return { awsManaged: false, unresolved: `the KMS key ${r.value} is a ${res?.type ?? 'value'}, not an AWS::KMS::Key` };
   }
   if (/(^|:)alias\/aws\//.test(r.value)) return { awsManaged: true, external: r.value };
+  if (/(^|:)alias\//.test(r.value)) return { awsManaged: false, alias: `the alias ${r.value}` };
   return { awsManaged: false, external: r.value };
 }

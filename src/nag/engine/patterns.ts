@@ -94,6 +94,45 @@ function wildcardMatchesUncached(pattern: string, value: string, ignoreCase: boo
   return dp[v.length];
 }
 
+/**
+ * Whether the IAM wildcard `pattern` MAY match `value` (with `prefix`: may
+ * match `value` followed by some string): an over-approximation, false only
+ * when no deployed value can match. A token on either side that is not
+ * matched by the same token or spanned by `*` may stand for anything, so it
+ * answers "may". Used where a proof needs a NON-match (NotAction, NotResource).
+ */
+export function mayMatch(pattern: string, value: string, prefix: boolean): boolean {
+  const p = patternAtoms(pattern);
+  const v = atoms(value);
+  // Live pattern positions after reading a value prefix; a `*` at position i may absorb more, or be skipped.
+  const close = (set: Set<number>) => {
+    for (const i of [...set].sort((a, b) => a - b)) {
+      for (let k = i; k < p.length && p[k].kind === 'star'; k++) set.add(k + 1);
+    }
+    return set;
+  };
+  let live = close(new Set([0]));
+  for (const a of v) {
+    const next = new Set<number>();
+    for (const i of live) {
+      if (i >= p.length) continue;
+      const atom = p[i];
+      if (atom.kind === 'star') {
+        next.add(i);
+      } else if (isToken(a) || isToken(atom.text)) {
+        if (atom.kind === 'lit' && atom.text === a) next.add(i + 1);
+        else return true; // a token against something else: cannot tell
+      } else if (atom.kind === 'one' || atom.text === a) {
+        next.add(i + 1);
+      }
+    }
+    if (next.size === 0) return false;
+    live = close(next);
+  }
+  if (prefix) return live.size > 0;
+  return live.has(p.length);
+}
+
 /** Whether `s` holds an IAM wildcard. */
 export function hasWildcard(s: string): boolean {
   return s.includes('*') || s.includes('?');

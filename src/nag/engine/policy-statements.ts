@@ -1,57 +1,88 @@
-import { hasWildcard, matchesEveryExtension, wildcardMatches } from './patterns';
-import { ResolveScope, asList, canonArn, resolveString, show } from './values';
+import { SECURE_TRANSPORT_KEY, SSE_C_KEY, SSE_KEY, SSE_KMS_KEY_ID_KEY, TLS_VERSION_KEY } from './condition-keys';
+import { hasWildcard, mayMatch, matchesEveryExtension, wildcardMatches } from './patterns';
+import { DOCUMENT_ELEMENTS, MODELLED_KEYS, POLICY_VERSIONS, STATEMENT_ELEMENTS, notUnderstoodCondition, policyVariables } from './understood-policy';
+import { ResolveScope, asList, canonArn, isTemplateReference, resolveString, show } from './values';
 
-/** Condition keys the checks use. */
-export const SSE_KEY = 's3:x-amz-server-side-encryption';
-export const SSE_KMS_KEY_ID_KEY = 's3:x-amz-server-side-encryption-aws-kms-key-id';
-export const SSE_C_KEY = 's3:x-amz-server-side-encryption-customer-algorithm';
-export const SECURE_TRANSPORT_KEY = 'aws:securetransport';
-export const TLS_VERSION_KEY = 's3:tlsversion';
+export { SECURE_TRANSPORT_KEY, SSE_C_KEY, SSE_KEY, SSE_KMS_KEY_ID_KEY, TLS_VERSION_KEY };
 
 /**
- * The keys the engine models: a request class says what each takes, and a
- * condition on one that is false for a class just means the statement is
- * about other requests. A condition on any other key (principal, VPC
- * endpoint, account, ...) must hold for every value and for its absence, or
- * the statement proves nothing ("not proven", naming the key).
+ * The keys the engine models (see MODELLED_KEYS in understood-policy): a
+ * request class says what each takes, and a condition on one that is false
+ * for a class just means the statement is about other requests. A condition
+ * on any other key (principal, VPC endpoint, account, ...) must hold for
+ * every value and for its absence, or the statement proves nothing ("not
+ * proven", naming the key).
  */
-export const MODELED_KEYS: ReadonlySet<string> = new Set([SSE_KEY, SSE_KMS_KEY_ID_KEY, SSE_C_KEY, SECURE_TRANSPORT_KEY, TLS_VERSION_KEY]);
+export const MODELED_KEYS: ReadonlySet<string> = new Set(Object.keys(MODELLED_KEYS));
 
 /** A bucket-policy statement, normalised. */
 export interface DenyStatement {
   readonly sid: string;
   /** Why the statement cannot be evaluated, if it cannot. */
   readonly unresolved?: string;
-  /** The action patterns (lower case). */
+  /** The action patterns (lower case); empty with `notActions`. */
   readonly actions: string[];
-  /** The resource patterns, canonical. */
+  /** NotAction: the statement applies to every action none of these (lower case) matches. */
+  readonly notActions?: string[];
+  /** The resource patterns, canonical; empty with `notResources`. */
   readonly resources: string[];
+  /** NotResource: the statement applies to every resource none of these (canonical) matches. */
+  readonly notResources?: string[];
+  /** NotPrincipal: the statement exempts these principals (for messages), so it denies no class for every principal. */
+  readonly exemptPrincipals?: string;
   /** operator -> key (lower case) -> values */
   readonly conditions: Record<string, Record<string, string[]>>;
+  /** operator -> key (lower case) -> why the engine cannot evaluate that condition (a policy variable in a value, ...). */
+  readonly notUnderstood?: Record<string, Record<string, string>>;
 }
 
 /**
- * The Deny statements with `Principal: *` of a policy document. Other
- * statements cannot deny anyone everything and are ignored.
+ * The Deny statements of a policy document that may deny every principal:
+ * `Principal: *` (or `{AWS: *}`), and `NotPrincipal` ones, which are kept
+ * to be reported as exemptions. Allow statements never undo a Deny and are
+ * ignored; so are Denies for named principals only.
+ *
+ * Only what understood-policy lists is evaluated: a document or statement
+ * element, Version, operator or operator/key pair outside it makes the
+ * statement no proof (`unresolved`, or `notUnderstood` for one condition).
  */
 export function denyStatements(doc: unknown, scope: ResolveScope): DenyStatement[] {
   const out: DenyStatement[] = [];
-  const statements = asList((doc as any)?.Statement);
+  const d = (doc ?? {}) as Record<string, unknown>;
+  let docProblem: string | undefined;
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) docProblem = `the policy document ${show(doc)} is not an object`;
+  const unknownDocElements = Object.keys(d).filter((k) => DOCUMENT_ELEMENTS[k] === undefined);
+  if (!docProblem && unknownDocElements.length > 0) docProblem = `the policy document has the element ${unknownDocElements.join(', ')}, which the engine does not understand`;
+  let variables = false;
+  if (!docProblem && d.Version !== undefined) {
+    const version = typeof d.Version === 'string' ? POLICY_VERSIONS[d.Version] : undefined;
+    if (version === undefined) docProblem = `the policy Version ${show(d.Version)} is not one the engine understands (2012-10-17, 2008-10-17)`;
+    else variables = version.variables;
+  }
+  const statements = asList(d.Statement);
   statements.forEach((raw: any, i) => {
-    if (raw === null || typeof raw !== 'object' || raw.Effect !== 'Deny' || raw.NotPrincipal !== undefined
-      || raw.NotAction !== undefined || raw.NotResource !== undefined || !isAnyPrincipal(raw.Principal)) {
-      return;
-    }
+    if (raw === null || typeof raw !== 'object' || raw.Effect !== 'Deny') return;
+    const exempt = raw.NotPrincipal !== undefined;
+    if (!exempt && !isAnyPrincipal(raw.Principal)) return;
     const sid = typeof raw.Sid === 'string' ? raw.Sid : `#${i}`;
-    let unresolved: string | undefined;
+    let unresolved: string | undefined = docProblem;
+    const unknownElements = Object.keys(raw).filter((k) => STATEMENT_ELEMENTS[k] === undefined);
+    if (unknownElements.length > 0) unresolved = unresolved ?? `it has the element ${unknownElements.join(', ')}, which the engine does not understand`;
+    for (const [a, b] of [['Principal', 'NotPrincipal'], ['Action', 'NotAction'], ['Resource', 'NotResource']]) {
+      if ((raw[a] === undefined) === (raw[b] === undefined) && !(a === 'Principal' && raw[a] === undefined && raw[b] === undefined)) {
+        unresolved = unresolved ?? `it has ${raw[a] === undefined ? 'neither' : 'both'} ${a} and ${b}`;
+      }
+    }
     const str = (v: unknown): string => {
       const r = resolveString(v, scope);
       if (!r.ok) unresolved = unresolved ?? r.reason;
       return r.value;
     };
-    const actions = asList(raw.Action).map((a) => str(a).toLowerCase());
-    const resources = asList(raw.Resource).map((r) => canonArn(str(r)));
+    const isReference = (token: string) => isTemplateReference(token, scope);
+    const actionPatterns = asList(raw.Action ?? raw.NotAction).map((a) => str(a).toLowerCase());
+    const resourcePatterns = asList(raw.Resource ?? raw.NotResource).map((r) => canonArn(str(r)));
     const conditions: Record<string, Record<string, string[]>> = {};
+    const notUnderstood: Record<string, Record<string, string>> = {};
     if (raw.Condition !== undefined && (raw.Condition === null || typeof raw.Condition !== 'object' || Array.isArray(raw.Condition))) {
       unresolved = unresolved ?? `its Condition ${show(raw.Condition)} is not a condition block`;
     }
@@ -64,12 +95,36 @@ export function denyStatements(doc: unknown, scope: ResolveScope): DenyStatement
       for (const [key, values] of Object.entries(block as Record<string, unknown>)) {
         const lower = key.toLowerCase();
         if (keys[lower] !== undefined) unresolved = unresolved ?? `its ${op} condition names ${key} twice (condition keys are case-insensitive)`;
+        let why = notUnderstoodCondition(op, lower);
         // ARNs are compared in their canonical partition form.
-        keys[lower] = asList(values).map((v) => canonArn(str(v)));
+        const list = asList(values).map((v) => {
+          const text = canonArn(str(v));
+          if (!variables) return text; // 2008-10-17: `${...}` is literal text
+          const use = policyVariables(text, isReference);
+          if (use.variables.length > 0) {
+            why = why ?? `has the value ${text}, whose policy variable ${use.variables[0]} IAM substitutes per request under Version 2012-10-17, so it is not a fixed value`;
+          } else if (use.escapedWildcard && (op.includes('Like') || text.includes('${$}{'))) {
+            why = why ?? `has the value ${text}, whose escape (\${*}, \${?} or \${$}) stands for a literal character the engine's patterns cannot express`;
+          }
+          return use.literal;
+        });
+        if (list.length === 0) why = why ?? 'has no value';
+        keys[lower] = list;
+        if (why !== undefined) (notUnderstood[op] = notUnderstood[op] ?? {})[lower] = `its ${op} condition on ${lower} ${why}`;
       }
       conditions[op] = keys;
     }
-    out.push({ sid, unresolved, actions, resources, conditions });
+    out.push({
+      sid,
+      unresolved,
+      actions: raw.NotAction === undefined ? actionPatterns : [],
+      notActions: raw.NotAction === undefined ? undefined : actionPatterns,
+      resources: raw.NotResource === undefined ? resourcePatterns : [],
+      notResources: raw.NotResource === undefined ? undefined : resourcePatterns,
+      exemptPrincipals: exempt ? show(raw.NotPrincipal) : undefined,
+      conditions,
+      notUnderstood: Object.keys(notUnderstood).length > 0 ? notUnderstood : undefined,
+    });
   });
   return out;
 }
@@ -83,21 +138,27 @@ function isAnyPrincipal(p: unknown): boolean {
 
 /** Whether the statement's actions include `action` (e.g. `s3:PutObject`). */
 export function coversAction(st: DenyStatement, action: string): boolean {
+  if (st.notActions) return !st.notActions.some((a) => mayMatch(a, action.toLowerCase(), false));
   return st.actions.some((a) => wildcardMatches(a, action.toLowerCase(), true));
 }
 
 /** Whether the statement's actions include every S3 action. */
 export function coversAllS3Actions(st: DenyStatement): boolean {
+  // NotAction: no pattern may match any `s3:...` action (`iam:*` matches none; `*`, `s3:Get*`, `s?:*` may).
+  if (st.notActions) return !st.notActions.some((a) => mayMatch(a, 's3:', true));
   return st.actions.some((a) => a === '*' || a === 's3:*');
 }
 
 /** Whether the statement's resources include the resource `arn` (one of its canonical forms). */
 export function coversResource(st: DenyStatement, arnForms: string[]): boolean {
+  // NotResource: one form of the ARN that no pattern can match proves the resource is not excluded.
+  if (st.notResources) return arnForms.some((f) => !st.notResources!.some((r) => mayMatch(r, f, false)));
   return st.resources.some((r) => arnForms.some((f) => wildcardMatches(r, f)));
 }
 
 /** Whether the statement's resources include EVERY object of the bucket (`<bucket ARN>/<any key>`). */
 export function coversEveryObject(st: DenyStatement, bucketArnForms: string[]): boolean {
+  if (st.notResources) return bucketArnForms.some((a) => !st.notResources!.some((r) => mayMatch(r, `${a}/`, true)));
   return st.resources.some((r) => bucketArnForms.some((a) => matchesEveryExtension(r, `${a}/`)));
 }
 
@@ -200,7 +261,10 @@ export interface NotHeld {
  * one; `...IfExists` holds for an absent key; `Null` tests presence.
  */
 export function conditionHoldsForAll(rawOp: string, key: string, values: readonly string[], kv: KeyValue): true | NotHeld {
-  if (rawOp.includes(':')) return { definite: false, reason: `its ${rawOp} condition on ${key} uses a set operator, which the engine does not evaluate` };
+  // Only what understood-policy lists is evaluated.
+  const notUnderstood = notUnderstoodCondition(rawOp, key);
+  if (notUnderstood !== undefined) return { definite: false, reason: `its ${rawOp} condition on ${key} ${notUnderstood}` };
+  if (values.length === 0) return { definite: false, reason: `its ${rawOp} condition on ${key} has no value` };
   const ifExists = rawOp.endsWith('IfExists');
   const op = ifExists ? rawOp.slice(0, -'IfExists'.length) : rawOp;
   const cannot = (why: string): NotHeld => ({ definite: false, reason: `its ${rawOp} condition on ${key} ${why}` });
@@ -301,8 +365,9 @@ function statementDenies(st: DenyStatement, cls: RequestClass, point: Point): tr
     for (const [key, values] of Object.entries(keys)) {
       const fixed = point[key];
       const alts = fixed !== undefined ? [fixed] : alternatives(cls, key);
+      const why = st.notUnderstood?.[op]?.[key];
       for (const kv of alts) {
-        const r = conditionHoldsForAll(op, key, values, kv);
+        const r: true | NotHeld = why !== undefined ? { definite: false, reason: why } : conditionHoldsForAll(op, key, values, kv);
         if (r === true) continue;
         const where = `statement ${st.sid}: ${r.reason}`;
         // A modeled key's condition that is false here: the statement is about other requests,
@@ -335,13 +400,24 @@ export function proveDenied(statements: readonly DenyStatement[], cls: RequestCl
         continue;
       }
       const actionOk = cls.action === undefined ? coversAllS3Actions(st) : coversAction(st, cls.action);
-      if (!actionOk) continue;
+      if (!actionOk) {
+        if (cls.action === undefined && st.notActions) gaps.add(`statement ${st.sid}: its NotAction ${st.notActions.join(', ')} may exempt some S3 actions`);
+        continue;
+      }
       const resourceOk = cls.target === 'objects' ? coversEveryObject(st, bucketArnForms) : coversResource(st, bucketArnForms);
+      if (!resourceOk && st.notResources) {
+        reasons.add(`statement ${st.sid}: its NotResource ${st.notResources.join(', ')} cannot be proven to leave out no part of ${cls.target === 'objects' ? 'the bucket\'s objects' : 'the bucket'}`);
+        continue;
+      }
       if (!resourceOk) {
         const partial = cls.target === 'objects' && coversResource(st, bucketArnForms.map((a) => `${a}/x`));
         if (partial || st.resources.some((r) => bucketArnForms.some((a) => r.startsWith(a)))) {
           gaps.add(`statement ${st.sid}: its Resource ${st.resources.join(', ')} does not cover ${cls.target === 'objects' ? 'every object (<bucket ARN>/*)' : 'the bucket ARN'}`);
         }
+        continue;
+      }
+      if (st.exemptPrincipals !== undefined) {
+        gaps.add(`statement ${st.sid}: its NotPrincipal ${st.exemptPrincipals} exempts those principals`);
         continue;
       }
       const r = statementDenies(st, cls, point);

@@ -1,6 +1,6 @@
 import { DEFAULT_POLICY, EnginePolicy } from './policy';
 import { DenyStatement, denyStatements } from './policy-statements';
-import { Resolved, ResolveScope, asList, canonArn, resolveString } from './values';
+import { Resolved, ResolveScope, asList, canonArn, resolveBool, resolveString } from './values';
 
 /** A CloudFormation resource, properties resolved as far as possible. */
 export interface CfnResourceView {
@@ -25,8 +25,12 @@ export class TemplateIndex implements ResolveScope {
   private unresolvedPolicies?: Array<{ policy: CfnResourceView; reason: string }>;
   private readonly analyses = new Map<string, unknown>();
 
+  /** The template as given (the S3TemplateUnderstood rule reads its features). */
+  public readonly template: Record<string, any>;
+
   constructor(template: unknown, public readonly policy: EnginePolicy = DEFAULT_POLICY) {
     const t = (template ?? {}) as Record<string, any>;
+    this.template = t;
     this.parameters = new Set(Object.keys(t.Parameters ?? {}));
     for (const [logicalId, r] of Object.entries((t.Resources ?? {}) as Record<string, any>)) {
       if (r === null || typeof r !== 'object') continue;
@@ -116,31 +120,46 @@ export class TemplateIndex implements ResolveScope {
     });
   }
 
-  /** Whether another bucket of this template delivers its server access logs to `bucket`. */
+  /**
+   * Whether `granting` certainly exists whenever `bucket` does: it has no
+   * CloudFormation Condition, or the very one the bucket has. A role (log
+   * destination, trail bucket, inventory destination) comes only from such
+   * a resource: one under a Condition that can be false may never exist.
+   */
+  public existsWith(granting: CfnResourceView, bucket: CfnResourceView): boolean {
+    return granting.condition === undefined || granting.condition === bucket.condition;
+  }
+
+  /** Whether another bucket of this template, certainly deployed with it, delivers its server access logs to `bucket`. */
   public isAccessLogDestination(bucket: CfnResourceView): boolean {
     const names = this.bucketNames(bucket);
     return this.ofType('AWS::S3::Bucket').some((b) => {
       const d = this.str((b.properties.LoggingConfiguration as any)?.DestinationBucketName);
-      return b !== bucket && d.ok && names.includes(d.value);
+      return b !== bucket && !b.unresolvable && this.existsWith(b, bucket) && d.ok && names.includes(d.value);
     });
   }
 
-  /** Whether another bucket of this template delivers an S3 Inventory report to `bucket`. */
+  /**
+   * Whether another bucket of this template, certainly deployed with it,
+   * delivers an S3 Inventory report to `bucket` from a configuration that is
+   * `Enabled: true` (a disabled one delivers nothing).
+   */
   public isInventoryDestination(bucket: CfnResourceView): boolean {
     const arns = this.bucketArns(bucket);
-    return this.ofType('AWS::S3::Bucket').some((b) => b !== bucket
+    return this.ofType('AWS::S3::Bucket').some((b) => b !== bucket && !b.unresolvable && this.existsWith(b, bucket)
       && asList(b.properties.InventoryConfigurations).some((c) => {
+        const enabled = resolveBool((c as any)?.Enabled, this);
         const d = this.str((c as any)?.Destination?.BucketArn);
-        return d.ok && arns.includes(canonArn(d.value));
+        return enabled.ok && enabled.value && d.ok && arns.includes(canonArn(d.value));
       }));
   }
 
-  /** The trails of this template that write their log files to `bucket`. */
+  /** The trails of this template, certainly deployed with `bucket`, that write their log files to it. */
   public trailsLoggingTo(bucket: CfnResourceView): CfnResourceView[] {
     const names = this.bucketNames(bucket);
     return this.ofType('AWS::CloudTrail::Trail').filter((t) => {
       const d = this.str(t.properties.S3BucketName);
-      return d.ok && names.includes(d.value);
+      return !t.unresolvable && this.existsWith(t, bucket) && d.ok && names.includes(d.value);
     });
   }
 }

@@ -36,7 +36,7 @@ export function show(v: unknown): string {
 
 /** Resolve `v` to a canonical string. */
 export function resolveString(v: unknown, scope: ResolveScope): Resolved {
-  if (typeof v === 'string') return known(v);
+  if (typeof v === 'string') return known(literalText(v, scope));
   if (typeof v === 'number' || typeof v === 'boolean') return known(String(v));
   if (v === null || v === undefined) return unknown('the value is missing');
   if (Array.isArray(v) || typeof v !== 'object') return unknown(`${show(v)} is not a string`);
@@ -82,7 +82,7 @@ function resolveSub(arg: unknown, scope: ResolveScope): Resolved {
   if (typeof text !== 'string') return unknown(`cannot resolve Fn::Sub ${show(arg)}`);
   let failure: Resolved | undefined;
   const out = text.replace(/\$\{([^}]*)\}/g, (whole, name: string) => {
-    if (name.startsWith('!')) return `\${${name.slice(1)}}`;
+    if (name.startsWith('!')) return literalText(`\${${name.slice(1)}}`, scope);
     if (Object.prototype.hasOwnProperty.call(vars, name)) {
       const r = resolveString(vars[name], scope);
       if (!r.ok) failure = failure ?? r;
@@ -94,6 +94,29 @@ function resolveSub(arg: unknown, scope: ResolveScope): Resolved {
     return r.ok ? r.value : whole;
   });
   return failure ?? known(out);
+}
+
+/**
+ * Whether `token` (`${...}` in a resolved value) is a reference of the
+ * template this resolver produced (`${Bucket}`, `${Bucket.Arn}`,
+ * `${AWS::Partition}`), which CloudFormation substitutes; anything else
+ * between `${` and `}` reaches IAM as written (a policy variable, or text).
+ */
+export function isTemplateReference(token: string, scope: ResolveScope): boolean {
+  const name = token.slice(2, -1);
+  if (/^AWS::[A-Za-z]+$/.test(name)) return true;
+  const m = /^([A-Za-z0-9]+)(\.[A-Za-z0-9.]+)?$/.exec(name);
+  return m !== null && scope.hasResource(m[1]);
+}
+
+/**
+ * Literal template text (a plain string, or `${!x}` in `Fn::Sub`): CloudFormation passes it unchanged, so a
+ * `${...}` in it that reads like a reference of the template is marked `${!...}`, never to be taken for that
+ * reference (a literal "${Bucket.Arn}/*" is not the bucket's objects).
+ */
+function literalText(s: string, scope: ResolveScope): string {
+  if (!s.includes('${')) return s;
+  return s.replace(/\$\{[^}]*\}/g, (token) => isTemplateReference(token, scope) ? `\${!${token.slice(2)}` : token);
 }
 
 /** Resolve a boolean (`true` or `"true"`), or say why not. */

@@ -18,4 +18,6 @@ export const ALL_RULES: readonly EncryptionRule[] = [
   s3express.S3DirectoryBucketEncryption,
   blindSpots.S3BucketTypeSupported,
   blindSpots.S3NestedStackTemplate,
+  blindSpots.S3TemplateUnderstood,
+  blindSpots.S3BucketChangedElsewhere,
 ];

@@ -1,4 +1,4 @@
-import { LogBucketRole, bucketEncryption, isInventoryDestination, logBucketRole, modeName } from '../../engine/bucket-model';
+import { ALIAS_IS_NOT_A_KEY, LogBucketRole, bucketEncryption, isInventoryDestination, isKmsMode, logBucketRole, modeName, resolveKey } from '../../engine/bucket-model';
 import { EncryptionModeKind } from '../../engine/encryption-mode-kind';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
 
@@ -19,6 +19,11 @@ export const S3DefaultEncryptionMode: EncryptionRule = {
     if (enc.unresolved) return cannotResolve(enc.unresolved);
     if (!enc.present) return nonCompliant('no default encryption is configured');
     if (enc.mode === undefined) return nonCompliant(`default encryption algorithm '${enc.algorithm}' is not SSE-S3, SSE-KMS or DSSE-KMS`);
+    if (isKmsMode(enc.mode)) {
+      // The mode is "KMS with the bucket's key": an alias as the default key does not configure that.
+      const alias = resolveKey(enc.kmsKeyId, index).alias;
+      if (alias !== undefined) return nonCompliant(`${modeName(enc.mode)} with ${alias} as the default key: ${ALIAS_IS_NOT_A_KEY}`);
+    }
     const role = logBucketRole(bucket, index);
     if (role === LogBucketRole.ACCESS_LOG_DESTINATION) {
       return enc.mode === EncryptionModeKind.SSE_S3 ? compliant()

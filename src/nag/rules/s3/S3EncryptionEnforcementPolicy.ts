@@ -1,6 +1,7 @@
-import { ALGORITHM, LogBucketRole, bucketEncryption, logBucketRole, modeName, ownKeyForms, resolveKey } from '../../engine/bucket-model';
+import { ALGORITHM, ALIAS_IS_NOT_A_KEY, LogBucketRole, bucketEncryption, isKmsMode, logBucketRole, modeName, ownKeyForms, resolveKey } from '../../engine/bucket-model';
 import { EncryptionModeKind } from '../../engine/encryption-mode-kind';
 import { ABSENT, KeyValue, SSE_C_KEY, SSE_KEY, SSE_KMS_KEY_ID_KEY, anyExcept, exact, proveDenied } from '../../engine/policy-statements';
+import { replicaKeyProblem, replicationsInto } from '../../engine/replication-into';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
 import { describeUpdate, describeUpload } from '../../engine/upload-request';
 
@@ -39,13 +40,20 @@ function mustDeny(mode: EncryptionModeKind, ownKeys: string[]): Keys[] {
  */
 export const S3EncryptionEnforcementPolicy: EncryptionRule = {
   name: 'S3EncryptionEnforcementPolicy',
-  finding: 'The S3 bucket policy does not refuse uploads, or in-place encryption changes (UpdateObjectEncryption), that request another encryption mode or key.',
-  fix: 'Add Deny statements on s3:PutObject for arn:...:bucket/* as SecureBucket does for the mode: deny a present x-amz-server-side-encryption header other than the mode\'s algorithm; in KMS modes also deny another key id and a missing key id; in SSE-C mode deny uploads without the SSE-C algorithm header. Deny s3:UpdateObjectEncryption the same way (in SSE-C mode, always).',
+  finding: 'The S3 bucket policy does not refuse uploads, or in-place encryption changes (UpdateObjectEncryption), that request another encryption mode or key; or, in KMS modes, another bucket replicates into it under another key.',
+  fix: 'Add Deny statements on s3:PutObject for arn:...:bucket/* as SecureBucket does for the mode: deny a present x-amz-server-side-encryption header other than the mode\'s algorithm; in KMS modes also deny another key id and a missing key id; in SSE-C mode deny uploads without the SSE-C algorithm header. Deny s3:UpdateObjectEncryption the same way (in SSE-C mode, always). A replication rule of another bucket into a KMS-mode bucket needs Destination.EncryptionConfiguration.ReplicaKmsKeyID set to that bucket\'s key.',
   evaluate(bucket, index): RuleResult {
     if (bucket.type !== 'AWS::S3::Bucket') return notApplicable();
     const enc = bucketEncryption(bucket, index);
     if (enc.unresolved) return cannotResolve(enc.unresolved);
     if (enc.mode === undefined) return notApplicable('no default encryption mode (S3DefaultEncryptionMode reports it)');
+    if (isKmsMode(enc.mode)) {
+      // Replicas are written by S3 Replication, which the upload denials do not govern: each must use the bucket's key.
+      const problems = replicationsInto(bucket, index).map((r) => replicaKeyProblem(r, enc.kmsKeyId, index)).filter((p) => p !== undefined);
+      const definite = problems.filter((p) => p.definite).map((p) => p.reason);
+      if (definite.length > 0) return nonCompliant(`${modeName(enc.mode)} mode: ${definite.join('; ')}`);
+      if (problems.length > 0) return cannotResolve(`${modeName(enc.mode)} mode: not proven that replicas use the bucket's key (${problems.map((p) => p.reason).join('; ')})`);
+    }
     if (logBucketRole(bucket, index) !== LogBucketRole.NONE) {
       return notApplicable('log bucket: written only by an AWS service with the bucket\'s default encryption');
     }
@@ -55,7 +63,12 @@ export const S3EncryptionEnforcementPolicy: EncryptionRule = {
     const reasons = new Set<string>();
     const gaps = new Set<string>();
     // An AWS managed bucket key leaves none to pin uploads to (S3KmsCustomerManagedKey reports it).
-    const ownKeys = resolveKey(enc.kmsKeyId, index).awsManaged ? [] : ownKeyForms(enc.kmsKeyId, index);
+    const keyRef = resolveKey(enc.kmsKeyId, index);
+    if (keyRef.alias !== undefined && enc.mode !== EncryptionModeKind.SSE_S3 && enc.mode !== EncryptionModeKind.SSE_C) {
+      // Uploads without a key id go to whatever the alias names for the requester, and no key id is "the bucket's".
+      return nonCompliant(`${modeName(enc.mode)} mode: the default key is ${keyRef.alias}, so no policy can pin uploads to the bucket's key (${ALIAS_IS_NOT_A_KEY})`);
+    }
+    const ownKeys = keyRef.awsManaged ? [] : ownKeyForms(enc.kmsKeyId, index);
     const uploads = mustDeny(enc.mode, ownKeys);
     // s3:UpdateObjectEncryption (S3, January 2026) changes the encryption of stored objects in place:
     // the same classes as uploads, but for SSE-C mode every such change (its targets are SSE-S3 and SSE-KMS).

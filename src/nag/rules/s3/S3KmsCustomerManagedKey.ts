@@ -1,4 +1,4 @@
-import { LogBucketRole, bucketEncryption, isKmsMode, logBucketRole, resolveKey } from '../../engine/bucket-model';
+import { ALIAS_IS_NOT_A_KEY, LogBucketRole, bucketEncryption, isKmsMode, logBucketRole, resolveKey } from '../../engine/bucket-model';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
 import { canonArn, show } from '../../engine/values';
 
@@ -10,7 +10,7 @@ import { canonArn, show } from '../../engine/values';
 export const S3KmsCustomerManagedKey: EncryptionRule = {
   name: 'S3KmsCustomerManagedKey',
   finding: 'The KMS-encrypted S3 bucket does not use a customer-managed KMS key from the allowed set.',
-  fix: 'Set KMSMasterKeyID to a customer-managed key (a kms.Key of the app, or one named in allowedKmsKeyArns); never the AWS managed aws/s3 key.',
+  fix: 'Set KMSMasterKeyID to a customer-managed key by its ARN (a kms.Key of the app, or one named in allowedKmsKeyArns); never the AWS managed aws/s3 key, nor an alias.',
   evaluate(bucket, index): RuleResult {
     if (bucket.type !== 'AWS::S3::Bucket') return notApplicable();
     const enc = bucketEncryption(bucket, index);
@@ -18,6 +18,7 @@ export const S3KmsCustomerManagedKey: EncryptionRule = {
     if (!isKmsMode(enc.mode)) return notApplicable();
     const key = resolveKey(enc.kmsKeyId, index);
     if (key.unresolved) return cannotResolve(key.unresolved);
+    if (key.alias !== undefined) return nonCompliant(`KMSMasterKeyID is ${key.alias}: ${ALIAS_IS_NOT_A_KEY}. Fix: give the key's ARN`);
     if (key.awsManaged) {
       return nonCompliant(key.external ? `the bucket uses the AWS managed key ${key.external}` : 'KMSMasterKeyID is not set, so S3 uses the AWS managed key aws/s3');
     }

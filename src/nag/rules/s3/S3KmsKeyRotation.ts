@@ -1,4 +1,4 @@
-import { bucketEncryption, isKmsMode, resolveKey } from '../../engine/bucket-model';
+import { ALIAS_IS_NOT_A_KEY, bucketEncryption, isKmsMode, resolveKey } from '../../engine/bucket-model';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
 import { resolveBool } from '../../engine/values';
 
@@ -14,6 +14,7 @@ export const S3KmsKeyRotation: EncryptionRule = {
     if (!isKmsMode(enc.mode)) return notApplicable();
     const key = resolveKey(enc.kmsKeyId, index);
     if (key.unresolved) return cannotResolve(key.unresolved);
+    if (key.alias !== undefined) return nonCompliant(`the default key is ${key.alias}, so the key that encrypts is not known and neither is its rotation (${ALIAS_IS_NOT_A_KEY})`);
     if (key.awsManaged) return compliant(); // AWS managed keys rotate every year; S3KmsCustomerManagedKey reports them
     if (!key.key) return cannotResolve(`the KMS key ${key.external} is defined outside this template, so its rotation cannot be seen`);
     if (key.key.unresolvable) return cannotResolve(`the key ${key.key.logicalId}: ${key.key.unresolvable}`);
