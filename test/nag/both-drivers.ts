@@ -1,7 +1,7 @@
 /**
  * Runs one template through both drivers: the `check` command on a template
- * file, and the in-app S3EncryptionChecks pack on the same resources as
- * CfnResources of a CDK stack. Their findings must agree.
+ * file and on a cloud assembly, and the in-app S3EncryptionChecks pack, on the
+ * same resources as CfnResources of a CDK stack. Their findings must agree.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -10,8 +10,8 @@ import { App, CfnCondition, CfnResource, Fn, Stack } from 'aws-cdk-lib';
 import { cliFindings, packFindings, runCli } from './helpers';
 
 /** The same template as CfnResources of a CDK stack (logical ids and conditions kept), for the pack. */
-export function asStack(template: any): App {
-  const app = new App();
+export function asStack(template: any, outdir?: string): App {
+  const app = new App(outdir === undefined ? {} : { outdir });
   const stack = new Stack(app, 'S');
   for (const name of Object.keys(template.Conditions ?? {})) {
     new CfnCondition(stack, name, { expression: Fn.conditionEquals('a', 'b') }).overrideLogicalId(name);
@@ -39,6 +39,9 @@ export class TemplateFiles {
   public async bothDrivers(template: unknown, logicalId = 'Data'): Promise<string[]> {
     const on = (f: string) => f.endsWith(`@ ${logicalId}`);
     const cli = (await cliFindings(['check', this.write(template)])).filter(on).map((f) => f.split(' @ ')[0]);
+    const assembly = asStack(template, path.join(this.dir, `asm-${this.n++}`)).synth().directory;
+    const fromAssembly = (await cliFindings(['check', assembly])).filter(on).map((f) => f.split(' @ ')[0]);
+    expect(fromAssembly).toEqual(cli);
     const pack = packFindings(asStack(template)).filter(on).map((f) => f.split(' @ ')[0]);
     expect(pack.map((f) => f.replace(/\[Unresolved\]$/, ''))).toEqual(cli.map((f) => f.replace(/\[Unresolved\]$/, '')));
     return cli;
