@@ -86,14 +86,32 @@ test('the packed package has the crypto entry point and no TypeScript sources', 
 
 test('the tarball holds the compiled library and its docs only: no cdk.out/, sources, tests, examples or benches', () => {
   expect(packedFiles.length).toBeGreaterThan(10);
+  // Bundled for the CLIs: yaml (check), hyparquet and its compressors (audit-inventory's Parquet reader), and what they need.
+  const bundled = bundledClosure();
+  expect([...bundled].sort()).toEqual(['fzstd', 'hyparquet', 'hyparquet-compressors', 'hysnappy', 'yaml']);
+  const packageOf = (f: string) => f.split('/').slice(1, f.split('/')[1].startsWith('@') ? 3 : 2).join('/');
   const outside = packedFiles.filter((f) => !(
-    f.startsWith('lib/') || f.startsWith('node_modules/yaml/') /* bundled for the check CLI */ || /^docs\/[a-z-]+\.md$/.test(f)
+    f.startsWith('lib/') || (f.startsWith('node_modules/') && bundled.has(packageOf(f))) || /^docs\/[a-z-]+\.md$/.test(f)
     || ['package.json', 'README.md', 'API.md', 'CHANGELOG.md', 'LICENSE', '.jsii'].includes(f)
   ));
   expect(outside).toEqual([]);
   expect(packedFiles.filter((f) => f.startsWith('cdk.out'))).toEqual([]);
   expect(packedFiles).toContain('lib/crypto/index.d.ts');
 });
+
+/** The bundled dependencies of package.json and, transitively, their own dependencies (as installed). */
+function bundledClosure(): Set<string> {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const out = new Set<string>();
+  const visit = (name: string) => {
+    if (out.has(name)) return;
+    out.add(name);
+    const own = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8'));
+    for (const dep of Object.keys(own.dependencies ?? {})) visit(dep);
+  };
+  for (const name of pkg.bundledDependencies ?? pkg.bundleDependencies ?? []) visit(name);
+  return out;
+}
 
 /**
  * A consumer file type-checked with the repository's TypeScript against the unpacked
