@@ -6,23 +6,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, CfnCondition, CfnResource, Fn, Stack } from 'aws-cdk-lib';
+import { asApp } from './closed-world-helpers';
 import { cliFindings, packFindings, runCli } from './helpers';
-
-/** The same template as CfnResources of a CDK stack (logical ids and conditions kept), for the pack. */
-export function asStack(template: any, outdir?: string): App {
-  const app = new App(outdir === undefined ? {} : { outdir });
-  const stack = new Stack(app, 'S');
-  for (const name of Object.keys(template.Conditions ?? {})) {
-    new CfnCondition(stack, name, { expression: Fn.conditionEquals('a', 'b') }).overrideLogicalId(name);
-  }
-  for (const [id, r] of Object.entries(template.Resources as Record<string, any>)) {
-    const res = new CfnResource(stack, id, { type: r.Type, properties: r.Properties });
-    res.overrideLogicalId(id);
-    if (r.Condition) res.addOverride('Condition', r.Condition);
-  }
-  return app;
-}
 
 /** A temp directory for template files, removed with `dispose`. */
 export class TemplateFiles {
@@ -39,10 +24,10 @@ export class TemplateFiles {
   public async bothDrivers(template: unknown, logicalId = 'Data'): Promise<string[]> {
     const on = (f: string) => f.endsWith(`@ ${logicalId}`);
     const cli = (await cliFindings(['check', this.write(template)])).filter(on).map((f) => f.split(' @ ')[0]);
-    const assembly = asStack(template, path.join(this.dir, `asm-${this.n++}`)).synth().directory;
+    const assembly = asApp(template, path.join(this.dir, `asm-${this.n++}`)).synth().directory;
     const fromAssembly = (await cliFindings(['check', assembly])).filter(on).map((f) => f.split(' @ ')[0]);
     expect(fromAssembly).toEqual(cli);
-    const pack = packFindings(asStack(template)).filter(on).map((f) => f.split(' @ ')[0]);
+    const pack = packFindings(asApp(template, path.join(this.dir, `pack-${this.n++}`))).filter(on).map((f) => f.split(' @ ')[0]);
     expect(pack.map((f) => f.replace(/\[Unresolved\]$/, ''))).toEqual(cli.map((f) => f.replace(/\[Unresolved\]$/, '')));
     return cli;
   }

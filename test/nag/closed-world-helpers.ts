@@ -10,10 +10,11 @@ export const compliantKms = (): any => JSON.parse(fs.readFileSync(path.join(FIXT
 
 /**
  * The template as CfnResources of a CDK stack `S` (logical ids, conditions and
- * Transforms kept), in an app that synthesizes to a temp directory.
+ * Transforms kept), in an app that synthesizes to `outdir` (a fresh temp
+ * directory by default).
  */
-export function asApp(template: any): App {
-  const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'closed-world-')) });
+export function asApp(template: any, outdir: string = fs.mkdtempSync(path.join(os.tmpdir(), 'closed-world-'))): App {
+  const app = new App({ outdir });
   const stack = new Stack(app, 'S');
   const transforms = template.Transform === undefined ? [] : Array.isArray(template.Transform) ? template.Transform : [template.Transform];
   for (const t of transforms) stack.addTransform(t);

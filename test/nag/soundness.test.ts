@@ -8,8 +8,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, CfnCondition, CfnResource, Fn, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { asApp } from './closed-world-helpers';
 import { FIXTURES, cliFindings, newApp, packFindings, runCli, templateFindings } from './helpers';
 import { EncryptionMode, SecureBucket } from '../../src';
 import { DEFAULT_POLICY } from '../../src/nag/engine/policy';
@@ -18,21 +19,6 @@ const P = 'S3Encryption-';
 const base = (): any => JSON.parse(fs.readFileSync(path.join(FIXTURES, 'compliant-sse-kms.json'), 'utf8'));
 const statements = (t: any) => t.Resources.DataPolicy.Properties.PolicyDocument.Statement as any[];
 const sid = (t: any, id: string | undefined) => statements(t).find((s) => s.Sid === id)!;
-
-/** The same template as CfnResources of a CDK stack (logical ids and conditions kept), for the pack. */
-function asStack(template: any): App {
-  const app = new App();
-  const stack = new Stack(app, 'S');
-  for (const name of Object.keys(template.Conditions ?? {})) {
-    new CfnCondition(stack, name, { expression: Fn.conditionEquals('a', 'b') }).overrideLogicalId(name);
-  }
-  for (const [id, r] of Object.entries(template.Resources as Record<string, any>)) {
-    const res = new CfnResource(stack, id, { type: r.Type, properties: r.Properties });
-    res.overrideLogicalId(id);
-    if (r.Condition) res.addOverride('Condition', r.Condition);
-  }
-  return app;
-}
 
 let dir: string;
 beforeAll(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'soundness-')); });
@@ -43,7 +29,7 @@ async function bothDrivers(template: any, extraArgs: string[] = []): Promise<str
   const file = path.join(dir, `t-${Math.random().toString(36).slice(2)}.json`);
   fs.writeFileSync(file, JSON.stringify(template));
   const cli = (await cliFindings(['check', file, ...extraArgs])).filter((f) => f.endsWith('@ Data')).map((f) => f.split(' @ ')[0]);
-  const pack = packFindings(asStack(template)).filter((f) => f.endsWith('@ Data')).map((f) => f.split(' @ ')[0]);
+  const pack = packFindings(asApp(template)).filter((f) => f.endsWith('@ Data')).map((f) => f.split(' @ ')[0]);
   expect(pack.map((f) => f.replace(/\[Unresolved\]$/, ''))).toEqual(cli.map((f) => f.replace(/\[Unresolved\]$/, '')));
   return cli;
 }
