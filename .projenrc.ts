@@ -96,6 +96,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
       // A test's timeout guards against a hang; it is not a performance bound. jest's 5 s failed
       // tests on a busy 2-core machine, and a timed-out test's requests then ran on into the next.
       testTimeout: 60_000,
+      // jest's default on 2 cores is 1 worker (cores - 1): the gate's jest step then kept one core
+      // idle (load ~1.3) while suites waited on loopback servers and child processes.
+      maxWorkers: 2,
       // `*.heavy.test.ts` suites move hundreds of MiB and measure memory: they run on their own,
       // one at a time, in `test:heavy` (part of `verify`), not beside the other suites.
       testPathIgnorePatterns: ['/node_modules/', '/lib/', '/cdk.out/', HEAVY_SUITES],
