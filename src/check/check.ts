@@ -7,7 +7,7 @@ import { outsideChanges } from '../nag/engine/outside-changes';
 import { ALL_MODES, EnginePolicy, S3EncryptionPolicy } from '../nag/engine/policy';
 import { TemplateIndex } from '../nag/engine/template-index';
 import { ALL_RULES } from '../nag/rules';
-import { S3BucketChangedElsewhere, S3NestedStackTemplate, bucketChangedElsewhereRule, nestedStackTemplateRule } from '../nag/rules/blind-spots';
+import { S3BucketChangedElsewhere, S3NestedStackTemplate, bucketChangedElsewhereRule, nestedStackTemplateRule } from '../nag/rules/not-proven';
 
 /**
  * Runs the rule engine over loaded templates. A nested stack passes

@@ -13,6 +13,7 @@ import { Readable, Writable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { StringDecoder } from 'string_decoder';
 import { createGunzip } from 'zlib';
+import { AuditCounts } from './audit-counts';
 import { BoundedStage, ByteCap } from './bounded-stream';
 import { CsvRowReader, RowTooLongError } from './csv';
 import { InventoryObject } from './inventory-object';
@@ -20,7 +21,6 @@ import { formatBytes, Limits, maxDecompressedBytes } from './limits';
 import { InventoryFile, InventoryManifest } from './manifest';
 import { Expectation, KeyLookup, ObjectJudge, ObjectSink } from './object-judge';
 import { readParquetObjects } from './parquet';
-import { Tally } from './tally';
 import { InputError } from '../check/load';
 
 export interface AuditOptions {
@@ -33,10 +33,10 @@ export interface AuditOptions {
   /** Looks up the KMS key of SSE-KMS objects (--verify-kms-keys). */
   readonly keyLookup?: KeyLookup;
   /** Called after each data file and every 100,000 rows. */
-  readonly progress?: (filesDone: number, tally: Tally) => void;
+  readonly progress?: (filesDone: number, tally: AuditCounts) => void;
 }
 
-export async function audit(options: AuditOptions): Promise<Tally> {
+export async function audit(options: AuditOptions): Promise<AuditCounts> {
   if (options.manifest.fileFormat === 'Parquet') return auditParquet(options);
   const { manifest, expect, limits } = options;
   const col = (name: string) => manifest.columns.indexOf(name);
@@ -151,7 +151,7 @@ export async function audit(options: AuditOptions): Promise<Tally> {
 }
 
 /** A Parquet inventory: each data file is checked (size, MD5) while copied to a temp file (or, local, in place), then read. */
-async function auditParquet(options: AuditOptions): Promise<Tally> {
+async function auditParquet(options: AuditOptions): Promise<AuditCounts> {
   const { manifest, expect, limits } = options;
   const judge = new ObjectJudge(expect, manifest.sourceBucket, options.sink, options.keyLookup);
   const queued = (options.keyLookup?.concurrency ?? 0) * 4;
@@ -216,8 +216,8 @@ export async function auditExport(options: {
   readonly expect: Expectation;
   readonly limits: Limits;
   readonly sink?: ObjectSink;
-  readonly progress?: (filesDone: number, tally: Tally) => void;
-}): Promise<Tally> {
+  readonly progress?: (filesDone: number, tally: AuditCounts) => void;
+}): Promise<AuditCounts> {
   const judge = new ObjectJudge(options.expect, options.sourceBucket, options.sink);
   let filesDone = 0;
   for (const file of options.files) {

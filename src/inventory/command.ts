@@ -9,16 +9,16 @@ import * as path from 'path';
 import { audit, auditExport } from './audit';
 import { BatchManifestWriter } from './batch-manifest';
 import { createJob } from './create-job';
+import { md5Hex, InventoryReader } from './inventory-reader';
 import { DEFAULT_CONCURRENCY, headObjectKeyLookup } from './key-lookup';
 import { DEFAULT_LIMITS, formatBytes, formatDuration, Limits, parseByteSize, parseCount, parseDuration } from './limits';
-import { describe, Location, parseLocation, withSuffix } from './location';
 import { InventoryManifest, parseManifest } from './manifest';
 import { ObjectSink } from './object-judge';
 import { Progress } from './progress';
 import { BatchOperation, EXPECTED_MODES, ExpectedMode } from './remediation';
 import { AuditReport, BatchManifestOut, toJson, toText } from './report';
 import { ClientOptions } from './sdk';
-import { md5Hex, Source } from './source';
+import { describe, StorageLocation, parseLocation, withSuffix } from './storage-location';
 import { escapeForTerminal } from './terminal-text';
 import { ArgReader } from '../check/args';
 import { InputError } from '../check/load';
@@ -240,8 +240,8 @@ async function runAudit(argv: string[], io: CommandIo): Promise<number> {
   const clientOptions: ClientOptions = a.client;
   const manifestAt = a.manifest !== undefined ? parseLocation(a.manifest, 'manifest') : undefined;
   const batchAt = a.batchManifest !== undefined ? parseLocation(a.batchManifest, '--batch-manifest') : undefined;
-  const source = new Source(clientOptions, a.limits);
-  const writers = new Map<BatchOperation, { writer: BatchManifestWriter; target: Location }>();
+  const source = new InventoryReader(clientOptions, a.limits);
+  const writers = new Map<BatchOperation, { writer: BatchManifestWriter; target: StorageLocation }>();
   let tmpDir: string | undefined;
   try {
     let manifest: InventoryManifest;
@@ -313,9 +313,9 @@ async function runAudit(argv: string[], io: CommandIo): Promise<number> {
     writers.clear();
 
     if (a.createJob) {
-      const target = batchAt as Location & { kind: 's3' };
+      const target = batchAt as StorageLocation & { kind: 's3' };
       for (const out of outs) {
-        const at = parseLocation(out.location, '--batch-manifest') as Location & { kind: 's3' };
+        const at = parseLocation(out.location, '--batch-manifest') as StorageLocation & { kind: 's3' };
         out.jobId = await createJob({
           accountId: a.accountId!,
           roleArn: a.roleArn!,
@@ -360,8 +360,8 @@ function checkAge(manifest: InventoryManifest, where: string, maxAgeMs: number):
 }
 
 /** `manifest.checksum` beside `manifest.json` holds the manifest's MD5; checked when present. */
-async function verifyManifestChecksum(source: Source, manifestAt: Location, text: string): Promise<void> {
-  const at: Location = manifestAt.kind === 's3'
+async function verifyManifestChecksum(source: InventoryReader, manifestAt: StorageLocation, text: string): Promise<void> {
+  const at: StorageLocation = manifestAt.kind === 's3'
     ? { ...manifestAt, key: manifestAt.key.replace(/[^/]*$/, 'manifest.checksum') }
     : { kind: 'file', path: path.join(path.dirname(manifestAt.path), 'manifest.checksum') };
   const checksum = await source.readText(at, true);

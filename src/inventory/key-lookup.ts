@@ -9,14 +9,14 @@
  * Cost: one HeadObject per SSE-KMS object, billed as a GET-class request (per 1,000 requests).
  */
 import { InventoryObject, objectKey } from './inventory-object';
+import { InventoryReader } from './inventory-reader';
 import { KeyLookup, KeyLookupResult } from './object-judge';
 import { sdkProblem } from './sdk';
-import { Source } from './source';
 import { InputError } from '../check/load';
 
 export const DEFAULT_CONCURRENCY = 16;
 
-export function headObjectKeyLookup(source: Source, concurrency: number): KeyLookup {
+export function headObjectKeyLookup(source: InventoryReader, concurrency: number): KeyLookup {
   return {
     concurrency,
     lookup: async (o: InventoryObject): Promise<KeyLookupResult> => {

@@ -6,9 +6,9 @@
  * SSE-KMS object when a {@link KeyLookup} is given; those lookups run with bounded concurrency,
  * and the reader waits ({@link ObjectJudge.settle}) before it reads more rows.
  */
+import { AuditCounts } from './audit-counts';
 import { InventoryObject, objectKey } from './inventory-object';
 import { BatchOperation, ExpectedMode, remedy } from './remediation';
-import { Tally } from './tally';
 import { InputError } from '../check/load';
 
 export interface Expectation {
@@ -32,7 +32,7 @@ export interface KeyLookup {
 }
 
 export class ObjectJudge {
-  public readonly tally = new Tally();
+  public readonly tally = new AuditCounts();
   private readonly queue: InventoryObject[] = [];
   private inFlight = 0;
   private failure?: unknown;

@@ -1,10 +1,10 @@
 /**
  * The audit report: JSON (`{ "objects", "bytes", "byStatus", "nonCompliant", ... }`) or text.
  */
+import { AuditCounts } from './audit-counts';
 import { InventoryManifest } from './manifest';
 import { Expectation } from './object-judge';
 import { BatchOperation, ENCRYPTION_STATUSES } from './remediation';
-import { Tally } from './tally';
 import { escapeForTerminal as esc } from './terminal-text';
 
 /** A batch manifest written, and the job created for it. */
@@ -23,7 +23,7 @@ export interface AuditReport {
   readonly manifest: string;
   readonly inventory: InventoryManifest;
   readonly expect: Expectation;
-  readonly tally: Tally;
+  readonly tally: AuditCounts;
   readonly batchManifests: readonly BatchManifestOut[];
 }
 

@@ -2,14 +2,14 @@ import { CfnElement, CfnResource, CfnStack, NestedStack, PolicyValidationPluginR
 import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { runRule } from './engine/evaluate';
-import { resolvedStackTemplate } from '../private/resolved-template';
+import { resolvedStackTemplate } from '../stack-template/resolved-stack-template';
 import { outsideChanges } from './engine/outside-changes';
 import { EnginePolicy, S3EncryptionPolicy, toEnginePolicy } from './engine/policy';
 import { isJudgedType } from './engine/resource-types';
 import { PACK_NAME, RuleStatus, ruleId } from './engine/rule';
 import { CfnResourceView, TemplateIndex } from './engine/template-index';
 import { ALL_RULES } from './rules';
-import { S3BucketChangedElsewhere, S3NestedStackTemplate, S3TemplateUnderstood, bucketChangedElsewhereRule, nestedStackTemplateRule } from './rules/blind-spots';
+import { S3BucketChangedElsewhere, S3NestedStackTemplate, S3TemplateUnderstood, bucketChangedElsewhereRule, nestedStackTemplateRule } from './rules/not-proven';
 
 /** What one violating resource gets in the report: its own detail and the fix. */
 interface Detail {

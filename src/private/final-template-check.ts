@@ -3,10 +3,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 import { SecureBucketConfigError } from './errors';
-import { ResolvedStackTemplate, resolvedStackTemplate } from './resolved-template';
 import { DEFAULT_POLICY, EnginePolicy } from '../nag/engine/policy';
+import { show } from '../nag/engine/symbolic-values';
 import { CfnResourceView, TemplateIndex } from '../nag/engine/template-index';
-import { show } from '../nag/engine/values';
+import { ResolvedStackTemplate, resolvedStackTemplate } from '../stack-template/resolved-stack-template';
 
 // The synth-time self-check. Constructs of this library register what their final,
 // resolved CloudFormation must say; one validation per stack (node.addValidation, which

@@ -51,10 +51,10 @@ describe('the check command at run time', () => {
     const layers = [...new Set(loaded.filter((f) => f.startsWith(path.join(dir, 'lib')))
       .map((f) => path.relative(path.join(dir, 'lib'), f).split(path.sep).slice(0, 2).join('/')))].sort();
     expect(layers).toEqual(['check/acknowledgements.js', 'check/args.js', 'check/check.js', 'check/cli.js', 'check/index.js', 'check/load.js', 'check/main.js', 'check/package-info.js',
-      'check/report.js', 'inventory/audit.js', 'inventory/batch-manifest.js', 'inventory/bounded-stream.js', 'inventory/command.js', 'inventory/create-job.js',
-      'inventory/csv.js', 'inventory/inventory-object.js', 'inventory/key-lookup.js', 'inventory/limits.js', 'inventory/location.js',
+      'check/report.js', 'inventory/audit-counts.js', 'inventory/audit.js', 'inventory/batch-manifest.js', 'inventory/bounded-stream.js', 'inventory/command.js', 'inventory/create-job.js',
+      'inventory/csv.js', 'inventory/inventory-object.js', 'inventory/inventory-reader.js', 'inventory/key-lookup.js', 'inventory/limits.js',
       'inventory/manifest.js', 'inventory/object-judge.js', 'inventory/parquet.js', 'inventory/progress.js', 'inventory/remediation.js', 'inventory/report.js',
-      'inventory/sdk.js', 'inventory/source.js', 'inventory/tally.js', 'inventory/terminal-text.js', 'nag/engine', 'nag/rules']);
+      'inventory/sdk.js', 'inventory/storage-location.js', 'inventory/terminal-text.js', 'nag/engine', 'nag/rules']);
   });
 
   test('the built bin runs: --version and a check (start-up printed for the record)', () => {

@@ -1,11 +1,11 @@
 import { App, CfnResource, Lazy, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { packFindings, templateFindings } from './helpers';
-import { mayMatch } from '../../src/nag/engine/patterns';
 import { ABSENT, SSE_KEY, anyExcept, conditionHoldsForAll, denyStatements, exact, proveDenied } from '../../src/nag/engine/policy-statements';
+import { isTemplateReference, resolveString } from '../../src/nag/engine/symbolic-values';
 import { TemplateIndex } from '../../src/nag/engine/template-index';
 import { notUnderstoodCondition, policyVariables } from '../../src/nag/engine/understood-policy';
-import { isTemplateReference, resolveString } from '../../src/nag/engine/values';
+import { mayMatch } from '../../src/nag/engine/wildcard-matching';
 
 const index = new TemplateIndex({ Parameters: { P: {} }, Resources: { B: { Type: 'AWS::S3::Bucket' } } });
 

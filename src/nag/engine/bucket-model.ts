@@ -1,7 +1,7 @@
 import { EncryptionModeKind } from './encryption-mode-kind';
 import { ABSENT, SSE_C_KEY, SSE_KEY, exact, proveDenied } from './policy-statements';
+import { asList, canonArn, resolveBool, show } from './symbolic-values';
 import { CfnResourceView, TemplateIndex } from './template-index';
-import { asList, canonArn, resolveBool, show } from './values';
 
 /** The S3 algorithm names of the modes with a default encryption of their own. */
 export const ALGORITHM: Record<string, string> = {

@@ -1,6 +1,6 @@
 import { GENERAL_PURPOSE_BUCKET } from './resource-types';
+import { show } from './symbolic-values';
 import { TemplateIndex } from './template-index';
-import { show } from './values';
 
 // What changes a bucket from outside its own template, or behind the engine's back inside it:
 // S3 keeps ONE bucket policy per bucket, so an AWS::S3::BucketPolicy for the bucket in another

@@ -1,7 +1,7 @@
 import { SECURE_TRANSPORT_KEY, SSE_C_KEY, SSE_KEY, SSE_KMS_KEY_ID_KEY, TLS_VERSION_KEY } from './condition-keys';
-import { hasWildcard, mayMatch, matchesEveryExtension, wildcardMatches } from './patterns';
+import { ResolveScope, asList, canonArn, isTemplateReference, resolveString, show } from './symbolic-values';
 import { DOCUMENT_ELEMENTS, MODELLED_KEYS, POLICY_VERSIONS, STATEMENT_ELEMENTS, notUnderstoodCondition, policyVariables } from './understood-policy';
-import { ResolveScope, asList, canonArn, isTemplateReference, resolveString, show } from './values';
+import { hasWildcard, mayMatch, matchesEveryExtension, wildcardMatches } from './wildcard-matching';
 
 export { SECURE_TRANSPORT_KEY, SSE_C_KEY, SSE_KEY, SSE_KMS_KEY_ID_KEY, TLS_VERSION_KEY };
 

@@ -1,6 +1,6 @@
 import { resolveKey } from './bucket-model';
+import { asList, canonArn, show } from './symbolic-values';
 import { CfnResourceView, TemplateIndex } from './template-index';
-import { asList, canonArn, show } from './values';
 
 /** A replication rule of another bucket of the template whose destination is a given bucket. */
 export interface ReplicationInto {

@@ -1,6 +1,6 @@
 import { DEFAULT_POLICY, EnginePolicy } from './policy';
 import { DenyStatement, denyStatements } from './policy-statements';
-import { Resolved, ResolveScope, asList, canonArn, resolveBool, resolveString } from './values';
+import { Resolved, ResolveScope, asList, canonArn, resolveBool, resolveString } from './symbolic-values';
 
 /** A CloudFormation resource, properties resolved as far as possible. */
 export interface CfnResourceView {

@@ -1,9 +1,9 @@
-import * as blindSpots from './blind-spots';
+import * as notProven from './not-proven';
 import * as s3 from './s3';
 import * as s3express from './s3express';
 import { EncryptionRule } from '../engine/rule';
 
-export { s3, s3express, blindSpots };
+export { s3, s3express, notProven };
 
 /** Every rule of the S3Encryption pack, in evaluation order. */
 export const ALL_RULES: readonly EncryptionRule[] = [
@@ -16,8 +16,8 @@ export const ALL_RULES: readonly EncryptionRule[] = [
   s3.S3TlsOnly,
   s3.S3KmsDataEventsTrail,
   s3express.S3DirectoryBucketEncryption,
-  blindSpots.S3BucketTypeSupported,
-  blindSpots.S3NestedStackTemplate,
-  blindSpots.S3TemplateUnderstood,
-  blindSpots.S3BucketChangedElsewhere,
+  notProven.S3BucketTypeSupported,
+  notProven.S3NestedStackTemplate,
+  notProven.S3TemplateUnderstood,
+  notProven.S3BucketChangedElsewhere,
 ];

@@ -1,6 +1,6 @@
 import { ALIAS_IS_NOT_A_KEY, LogBucketRole, bucketEncryption, isKmsMode, logBucketRole, resolveKey } from '../../engine/bucket-model';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
-import { canonArn, show } from '../../engine/values';
+import { canonArn, show } from '../../engine/symbolic-values';
 
 /**
  * A KMS-mode bucket encrypts with a customer-managed key, and with one of

@@ -1,8 +1,8 @@
 import { LogBucketRole, bucketEncryption, isKmsMode, logBucketRole } from '../../engine/bucket-model';
-import { PrefixRelation, prefixRelation } from '../../engine/patterns';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
+import { asList, canonArn, resolveBool, show } from '../../engine/symbolic-values';
 import { CfnResourceView, TemplateIndex, resolvedList } from '../../engine/template-index';
-import { asList, canonArn, resolveBool, show } from '../../engine/values';
+import { PrefixRelation, prefixRelation } from '../../engine/wildcard-matching';
 
 /** Whether a trail's selectors cover the bucket; a value that cannot be resolved; why a selector does not cover it. */
 type Coverage = { covers: boolean; unresolved?: string; why?: string[] };

@@ -1,6 +1,6 @@
 import { ALIAS_IS_NOT_A_KEY, bucketEncryption, isKmsMode, resolveKey } from '../../engine/bucket-model';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
-import { resolveBool } from '../../engine/values';
+import { resolveBool } from '../../engine/symbolic-values';
 
 /** The KMS key of a KMS-mode bucket has automatic rotation enabled. */
 export const S3KmsKeyRotation: EncryptionRule = {

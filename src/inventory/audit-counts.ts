@@ -13,7 +13,7 @@ export const SAMPLE_SIZE = 20;
 /** Distinct keys counted by name; the rest go under '(other keys)'. */
 export const MAX_KEYS = 100;
 
-export class Tally {
+export class AuditCounts {
   public objects = 0;
   public bytes = 0;
   public deleteMarkers = 0;

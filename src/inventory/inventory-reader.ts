@@ -13,12 +13,12 @@ import { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { BoundedStage } from './bounded-stream';
 import { Limits, formatBytes, formatDuration } from './limits';
-import { describe, Location } from './location';
 import { InventoryFile } from './manifest';
 import { ClientOptions, s3Client, sdkProblem } from './sdk';
+import { describe, StorageLocation } from './storage-location';
 import { InputError } from '../check/load';
 
-export class Source {
+export class InventoryReader {
   private client: any;
 
   constructor(private readonly options: ClientOptions, private readonly limits: Limits) {}
@@ -27,7 +27,7 @@ export class Source {
    * The text of a manifest (or its checksum), at most `maxManifestBytes`; undefined when it does
    * not exist and `optional`.
    */
-  public async readText(location: Location, optional = false): Promise<string | undefined> {
+  public async readText(location: StorageLocation, optional = false): Promise<string | undefined> {
     const max = this.limits.maxManifestBytes;
     const capReason = '--max-manifest-bytes';
     if (location.kind === 'file') {
@@ -64,7 +64,7 @@ export class Source {
   }
 
   /** Where a manifest's data file is. */
-  public dataLocation(manifestAt: Location, file: InventoryFile): Location {
+  public dataLocation(manifestAt: StorageLocation, file: InventoryFile): StorageLocation {
     if (manifestAt.kind === 's3') return { kind: 's3', bucket: manifestAt.bucket, key: file.key };
     // A key is a path below the synced copy's root: no absolute path, no '.' or '..' segment,
     // so a manifest never makes the audit read a file outside the folders it was given.
@@ -90,7 +90,7 @@ export class Source {
   }
 
   /** A stream of the bytes at `location`. */
-  public async open(location: Location): Promise<Readable> {
+  public async open(location: StorageLocation): Promise<Readable> {
     if (location.kind === 'file') {
       const stream = fs.createReadStream(location.path, { highWaterMark: 256 * 1024 });
       await new Promise<void>((resolve, reject) => {
@@ -130,13 +130,13 @@ export class Source {
   }
 
   /** GetObject's body; the caller bounds it in bytes and idle time. */
-  private async get(location: Location & { kind: 's3' }): Promise<Readable> {
+  private async get(location: StorageLocation & { kind: 's3' }): Promise<Readable> {
     const out: any = await this.request(describe(location), (s3, options) => s3.getObject({ Bucket: location.bucket, Key: location.key }, options));
     return out.Body as Readable;
   }
 
   /** Puts a local file at an S3 location; returns the object's ETag (quotes removed). */
-  public async upload(file: string, to: Location & { kind: 's3' }): Promise<string> {
+  public async upload(file: string, to: StorageLocation & { kind: 's3' }): Promise<string> {
     try {
       const out = await this.s3().putObject({
         Bucket: to.bucket,
