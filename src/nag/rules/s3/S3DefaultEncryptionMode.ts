@@ -1,6 +1,7 @@
-import { ALIAS_IS_NOT_A_KEY, LogBucketRole, bucketEncryption, isInventoryDestination, isKmsMode, logBucketRole, modeName, resolveKey } from '../../engine/bucket-model';
+import { ALIAS_IS_NOT_A_KEY, LogBucketRole, isInventoryDestination, isKmsMode, logBucketRole, modeName, resolveKey } from '../../engine/bucket-model';
+import { encryptedBucket } from '../../engine/encrypted-bucket';
 import { EncryptionModeKind } from '../../engine/encryption-mode-kind';
-import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
+import { EncryptionRule, RuleResult, compliant, nonCompliant } from '../../engine/rule';
 
 /**
  * Default encryption is configured and its mode is one the policy allows.
@@ -13,10 +14,7 @@ export const S3DefaultEncryptionMode: EncryptionRule = {
   name: 'S3DefaultEncryptionMode',
   finding: 'The S3 bucket has no default encryption, or its mode is not allowed by the encryption policy.',
   fix: 'Configure default encryption (BucketEncryption.ServerSideEncryptionConfiguration) with an allowed mode, e.g. new SecureBucket(this, id, { mode: EncryptionMode.sseKms() }).',
-  evaluate(bucket, index): RuleResult {
-    if (bucket.type !== 'AWS::S3::Bucket') return notApplicable();
-    const enc = bucketEncryption(bucket, index);
-    if (enc.unresolved) return cannotResolve(enc.unresolved);
+  evaluate: encryptedBucket(({ resource: bucket, encryption: enc }, index): RuleResult => {
     if (!enc.present) return nonCompliant('no default encryption is configured');
     if (enc.mode === undefined) return nonCompliant(`default encryption algorithm '${enc.algorithm}' is not SSE-S3, SSE-KMS or DSSE-KMS`);
     if (isKmsMode(enc.mode)) {
@@ -40,5 +38,5 @@ export const S3DefaultEncryptionMode: EncryptionRule = {
       return nonCompliant(`the bucket uses ${modeName(enc.mode)}; the policy allows ${index.policy.allowedModes.map(modeName).join(', ')}`);
     }
     return compliant();
-  },
+  }),
 };

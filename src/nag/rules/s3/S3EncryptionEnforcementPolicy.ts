@@ -1,4 +1,5 @@
-import { ALGORITHM, ALIAS_IS_NOT_A_KEY, LogBucketRole, bucketEncryption, isKmsMode, logBucketRole, modeName, ownKeyForms, resolveKey } from '../../engine/bucket-model';
+import { ALGORITHM, ALIAS_IS_NOT_A_KEY, LogBucketRole, isKmsMode, logBucketRole, modeName, ownKeyForms, resolveKey } from '../../engine/bucket-model';
+import { bucketWithMode } from '../../engine/encrypted-bucket';
 import { EncryptionModeKind } from '../../engine/encryption-mode-kind';
 import { ABSENT, KeyValue, SSE_C_KEY, SSE_KEY, SSE_KMS_KEY_ID_KEY, anyExcept, exact, proveDenied } from '../../engine/policy-statements';
 import { replicaKeyProblem, replicationsInto } from '../../engine/replication-into';
@@ -42,17 +43,13 @@ export const S3EncryptionEnforcementPolicy: EncryptionRule = {
   name: 'S3EncryptionEnforcementPolicy',
   finding: 'The S3 bucket policy does not refuse uploads, or in-place encryption changes (UpdateObjectEncryption), that request another encryption mode or key; or, in KMS modes, another bucket replicates into it under another key.',
   fix: 'Add Deny statements on s3:PutObject for arn:...:bucket/* as SecureBucket does for the mode: deny a present x-amz-server-side-encryption header other than the mode\'s algorithm; in KMS modes also deny another key id and a missing key id; in SSE-C mode deny uploads without the SSE-C algorithm header. Deny s3:UpdateObjectEncryption the same way (in SSE-C mode, always). A replication rule of another bucket into a KMS-mode bucket needs Destination.EncryptionConfiguration.ReplicaKmsKeyID set to that bucket\'s key.',
-  evaluate(bucket, index): RuleResult {
-    if (bucket.type !== 'AWS::S3::Bucket') return notApplicable();
-    const enc = bucketEncryption(bucket, index);
-    if (enc.unresolved) return cannotResolve(enc.unresolved);
-    if (enc.mode === undefined) return notApplicable('no default encryption mode (S3DefaultEncryptionMode reports it)');
-    if (isKmsMode(enc.mode)) {
+  evaluate: bucketWithMode(({ resource: bucket, encryption: enc, mode }, index): RuleResult => {
+    if (isKmsMode(mode)) {
       // Replicas are written by S3 Replication, which the upload denials do not govern: each must use the bucket's key.
       const problems = replicationsInto(bucket, index).map((r) => replicaKeyProblem(r, enc.kmsKeyId, index)).filter((p) => p !== undefined);
       const definite = problems.filter((p) => p.definite).map((p) => p.reason);
-      if (definite.length > 0) return nonCompliant(`${modeName(enc.mode)} mode: ${definite.join('; ')}`);
-      if (problems.length > 0) return cannotResolve(`${modeName(enc.mode)} mode: not proven that replicas use the bucket's key (${problems.map((p) => p.reason).join('; ')})`);
+      if (definite.length > 0) return nonCompliant(`${modeName(mode)} mode: ${definite.join('; ')}`);
+      if (problems.length > 0) return cannotResolve(`${modeName(mode)} mode: not proven that replicas use the bucket's key (${problems.map((p) => p.reason).join('; ')})`);
     }
     if (logBucketRole(bucket, index) !== LogBucketRole.NONE) {
       return notApplicable('log bucket: written only by an AWS service with the bucket\'s default encryption');
@@ -64,15 +61,15 @@ export const S3EncryptionEnforcementPolicy: EncryptionRule = {
     const gaps = new Set<string>();
     // An AWS managed bucket key leaves none to pin uploads to (S3KmsCustomerManagedKey reports it).
     const keyRef = resolveKey(enc.kmsKeyId, index);
-    if (keyRef.alias !== undefined && enc.mode !== EncryptionModeKind.SSE_S3 && enc.mode !== EncryptionModeKind.SSE_C) {
+    if (keyRef.alias !== undefined && mode !== EncryptionModeKind.SSE_S3 && mode !== EncryptionModeKind.SSE_C) {
       // Uploads without a key id go to whatever the alias names for the requester, and no key id is "the bucket's".
-      return nonCompliant(`${modeName(enc.mode)} mode: the default key is ${keyRef.alias}, so no policy can pin uploads to the bucket's key (${ALIAS_IS_NOT_A_KEY})`);
+      return nonCompliant(`${modeName(mode)} mode: the default key is ${keyRef.alias}, so no policy can pin uploads to the bucket's key (${ALIAS_IS_NOT_A_KEY})`);
     }
     const ownKeys = keyRef.awsManaged ? [] : ownKeyForms(enc.kmsKeyId, index);
-    const uploads = mustDeny(enc.mode, ownKeys);
+    const uploads = mustDeny(mode, ownKeys);
     // s3:UpdateObjectEncryption (S3, January 2026) changes the encryption of stored objects in place:
     // the same classes as uploads, but for SSE-C mode every such change (its targets are SSE-S3 and SSE-KMS).
-    const updates = enc.mode === EncryptionModeKind.SSE_C ? [{}] : uploads;
+    const updates = mode === EncryptionModeKind.SSE_C ? [{}] : uploads;
     const classes = [
       ...uploads.map((keys) => ({ action: 's3:PutObject', keys, what: describeUpload(keys) })),
       ...updates.map((keys) => ({ action: 's3:UpdateObjectEncryption', keys, what: describeUpdate(keys) })),
@@ -86,10 +83,10 @@ export const S3EncryptionEnforcementPolicy: EncryptionRule = {
       }
     }
     if (missing.length === 0) return compliant();
-    const what = `${modeName(enc.mode)} mode: not proven that the bucket policy denies ${missing.join('; ')}`;
+    const what = `${modeName(mode)} mode: not proven that the bucket policy denies ${missing.join('; ')}`;
     if (unresolved) return cannotResolve(`${unresolved}; ${what}`);
     if (reasons.size > 0) return cannotResolve(`${what} (${[...reasons, ...gaps].join('; ')})`);
     const gapText = gaps.size > 0 ? ` (${[...gaps].join('; ')})` : '';
-    return nonCompliant(`${statements.length === 0 ? 'no bucket policy denies anything' : 'the bucket policy does not deny'}: ${missing.join('; ')} (${modeName(enc.mode)} mode)${gapText}`);
-  },
+    return nonCompliant(`${statements.length === 0 ? 'no bucket policy denies anything' : 'the bucket policy does not deny'}: ${missing.join('; ')} (${modeName(mode)} mode)${gapText}`);
+  }),
 };

@@ -1,4 +1,4 @@
-import { bucketEncryption } from '../../engine/bucket-model';
+import { kmsBucket } from '../../engine/encrypted-bucket';
 import { EncryptionModeKind } from '../../engine/encryption-mode-kind';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
 
@@ -7,12 +7,9 @@ export const S3KmsBucketKeyEnabled: EncryptionRule = {
   name: 'S3KmsBucketKeyEnabled',
   finding: 'The SSE-KMS S3 bucket does not enable an S3 Bucket Key.',
   fix: 'Set BucketKeyEnabled: true on the default encryption rule (s3.Bucket bucketKeyEnabled: true; SecureBucket does this for SSE-KMS).',
-  evaluate(bucket, index): RuleResult {
-    if (bucket.type !== 'AWS::S3::Bucket') return notApplicable();
-    const enc = bucketEncryption(bucket, index);
-    if (enc.unresolved) return cannotResolve(enc.unresolved);
-    if (enc.mode !== EncryptionModeKind.SSE_KMS) return notApplicable();
+  evaluate: kmsBucket(({ encryption: enc, mode }): RuleResult => {
+    if (mode !== EncryptionModeKind.SSE_KMS) return notApplicable();
     if (!enc.bucketKeyEnabled!.ok) return cannotResolve(`BucketKeyEnabled: ${enc.bucketKeyEnabled!.reason}`);
     return enc.bucketKeyEnabled!.value ? compliant() : nonCompliant('BucketKeyEnabled is not true');
-  },
+  }),
 };

@@ -1,5 +1,6 @@
-import { ALIAS_IS_NOT_A_KEY, LogBucketRole, bucketEncryption, isKmsMode, logBucketRole, resolveKey } from '../../engine/bucket-model';
-import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
+import { ALIAS_IS_NOT_A_KEY, LogBucketRole, logBucketRole } from '../../engine/bucket-model';
+import { kmsBucketWithKey } from '../../engine/encrypted-bucket';
+import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant } from '../../engine/rule';
 import { canonArn, show } from '../../engine/symbolic-values';
 
 /**
@@ -11,13 +12,7 @@ export const S3KmsCustomerManagedKey: EncryptionRule = {
   name: 'S3KmsCustomerManagedKey',
   finding: 'The KMS-encrypted S3 bucket does not use a customer-managed KMS key from the allowed set.',
   fix: 'Set KMSMasterKeyID to a customer-managed key by its ARN (a kms.Key of the app, or one named in allowedKmsKeyArns); never the AWS managed aws/s3 key, nor an alias.',
-  evaluate(bucket, index): RuleResult {
-    if (bucket.type !== 'AWS::S3::Bucket') return notApplicable();
-    const enc = bucketEncryption(bucket, index);
-    if (enc.unresolved) return cannotResolve(enc.unresolved);
-    if (!isKmsMode(enc.mode)) return notApplicable();
-    const key = resolveKey(enc.kmsKeyId, index);
-    if (key.unresolved) return cannotResolve(key.unresolved);
+  evaluate: kmsBucketWithKey(({ resource: bucket, key }, index): RuleResult => {
     if (key.alias !== undefined) return nonCompliant(`KMSMasterKeyID is ${key.alias}: ${ALIAS_IS_NOT_A_KEY}. Fix: give the key's ARN`);
     if (key.awsManaged) {
       return nonCompliant(key.external ? `the bucket uses the AWS managed key ${key.external}` : 'KMSMasterKeyID is not set, so S3 uses the AWS managed key aws/s3');
@@ -34,5 +29,5 @@ export const S3KmsCustomerManagedKey: EncryptionRule = {
       return cannotResolve(`the KMS key ${key.external} is defined outside this template, so it cannot be confirmed to be customer-managed (name it in allowedKmsKeyArns)`);
     }
     return compliant();
-  },
+  }),
 };

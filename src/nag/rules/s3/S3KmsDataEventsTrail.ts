@@ -1,4 +1,5 @@
-import { LogBucketRole, bucketEncryption, isKmsMode, logBucketRole } from '../../engine/bucket-model';
+import { LogBucketRole, logBucketRole } from '../../engine/bucket-model';
+import { kmsBucket } from '../../engine/encrypted-bucket';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
 import { asList, canonArn, resolveBool, show } from '../../engine/symbolic-values';
 import { CfnResourceView, TemplateIndex, resolvedList } from '../../engine/template-index';
@@ -124,11 +125,7 @@ export const S3KmsDataEventsTrail: EncryptionRule = {
   name: 'S3KmsDataEventsTrail',
   finding: 'The KMS-encrypted S3 bucket is not covered by the data-event selectors of a logging, validated, KMS-encrypted CloudTrail trail in the same template.',
   fix: 'Record the bucket\'s S3 data events on a trail with EnableLogFileValidation: true and a KMSKeyId (EncryptionAuditTrail.of(stack).recordDataEvents(bucket, DataEvents.ALL); SecureBucket does this in KMS modes).',
-  evaluate(bucket, index): RuleResult {
-    if (bucket.type !== 'AWS::S3::Bucket') return notApplicable();
-    const enc = bucketEncryption(bucket, index);
-    if (enc.unresolved) return cannotResolve(enc.unresolved);
-    if (!isKmsMode(enc.mode)) return notApplicable();
+  evaluate: kmsBucket(({ resource: bucket }, index): RuleResult => {
     if (logBucketRole(bucket, index) === LogBucketRole.TRAIL_LOG_BUCKET) return notApplicable('the log bucket of a trail');
     const arns = index.bucketArns(bucket);
     const problems: string[] = [];
@@ -163,5 +160,5 @@ export const S3KmsDataEventsTrail: EncryptionRule = {
     if (problems.length > 0) return nonCompliant(problems.join('; '));
     if (unresolved) return cannotResolve(unresolved);
     return nonCompliant(`no CloudTrail trail in this template records the bucket's S3 data events (writes)${why.length > 0 ? ` (${why.join('; ')})` : ''}`);
-  },
+  }),
 };

@@ -1,4 +1,5 @@
-import { LogBucketRole, bucketEncryption, logBucketRole } from '../../engine/bucket-model';
+import { LogBucketRole, logBucketRole } from '../../engine/bucket-model';
+import { bucketWithMode } from '../../engine/encrypted-bucket';
 import { EncryptionModeKind } from '../../engine/encryption-mode-kind';
 import { SSE_C_KEY, anyExcept, proveDenied } from '../../engine/policy-statements';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
@@ -13,13 +14,9 @@ export const S3SseCBlocked: EncryptionRule = {
   name: 'S3SseCBlocked',
   finding: 'The S3 bucket does not block SSE-C (or, in SSE-C mode, does not explicitly allow it).',
   fix: 'Outside SSE-C mode set BlockedEncryptionTypes: { EncryptionType: [SSE-C] } (s3.Bucket blockedEncryptionTypes: [BlockedEncryptionType.SSE_C]) or deny s3:PutObject when s3:x-amz-server-side-encryption-customer-algorithm is present; in SSE-C mode set BlockedEncryptionTypes NONE.',
-  evaluate(bucket, index): RuleResult {
-    if (bucket.type !== 'AWS::S3::Bucket') return notApplicable();
-    const enc = bucketEncryption(bucket, index);
-    if (enc.unresolved) return cannotResolve(enc.unresolved);
-    if (enc.mode === undefined) return notApplicable('no default encryption mode (S3DefaultEncryptionMode reports it)');
+  evaluate: bucketWithMode(({ resource: bucket, encryption: enc, mode }, index): RuleResult => {
     const blocked = enc.blockedTypes ?? [];
-    if (enc.mode === EncryptionModeKind.SSE_C) {
+    if (mode === EncryptionModeKind.SSE_C) {
       return blocked.includes('NONE') && !blocked.includes('SSE-C') ? compliant()
         : nonCompliant(`the bucket is in SSE-C mode but BlockedEncryptionTypes is ${enc.blockedTypes ? JSON.stringify(enc.blockedTypes) : 'not set'} (S3 blocks SSE-C on new buckets unless it is NONE)`);
     }
@@ -34,5 +31,5 @@ export const S3SseCBlocked: EncryptionRule = {
     if (proof.reasons.length > 0) return cannotResolve(`not proven that uploads with SSE-C headers are denied (${proof.reasons.join('; ')})`);
     if (unresolved) return cannotResolve(unresolved);
     return nonCompliant('BlockedEncryptionTypes does not include SSE-C and no bucket policy statement denies uploads with SSE-C headers');
-  },
+  }),
 };

@@ -1,5 +1,6 @@
+import { s3Bucket } from '../../engine/encrypted-bucket';
 import { RequestClass, Transport, proveDenied } from '../../engine/policy-statements';
-import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
+import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant } from '../../engine/rule';
 
 /** The transports a TLS-only bucket refuses: plain HTTP, and TLS older than 1.2. */
 const REFUSED: ReadonlyArray<{ what: string; transports: Transport[] }> = [
@@ -16,9 +17,7 @@ export const S3TlsOnly: EncryptionRule = {
   name: 'S3TlsOnly',
   finding: 'The S3 bucket policy does not deny requests that are not sent over TLS 1.2 or later.',
   fix: 'Add Deny statements of s3:* for principal * on the bucket ARN and arn/* with Condition Bool aws:SecureTransport false, and NumericLessThan s3:TlsVersion 1.2 (s3.Bucket enforceSSL: true, minimumTLSVersion: 1.2), with no other condition.',
-  evaluate(bucket, index): RuleResult {
-    if (bucket.type !== 'AWS::S3::Bucket') return notApplicable();
-    if (bucket.unresolvable) return cannotResolve(bucket.unresolvable);
+  evaluate: s3Bucket(({ resource: bucket }, index): RuleResult => {
     const { statements, unresolved } = index.denyStatementsOf(bucket);
     const arns = index.bucketArns(bucket);
     const missing: string[] = [];
@@ -42,5 +41,5 @@ export const S3TlsOnly: EncryptionRule = {
     const gapText = gaps.size > 0 ? ` (${[...gaps].join('; ')})` : '';
     return nonCompliant(statements.length === 0 ? 'the bucket has no policy denying anything'
       : `no Deny statement of s3:* for every principal denies ${missing.join(', ')}${gapText}`);
-  },
+  }),
 };
