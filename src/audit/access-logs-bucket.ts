@@ -1,10 +1,11 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
-import { deliveryBucketProps, requireWholeDays, sharedInStack } from '../private/delivery-bucket';
+import { deliveryBucketProps, requireWholeDays } from '../private/delivery-bucket';
 import { enableEventBridgeOnL1 } from '../private/event-bridge';
-import { guardHelperBucket } from '../private/helper-checks';
+import { guardHelperBucket } from '../private/helper-bucket-check';
 import { logDeliveryStatement } from '../private/server-access-logs';
+import { sharedInStack } from '../private/shared-in-stack';
 
 const ACCESS_LOGS_BUCKET_BRAND = Symbol.for('cdk-secure-bucket.AccessLogsBucket');
 const SHARED_ID = 'SecureBucketAccessLogs';
@@ -72,8 +73,12 @@ export class AccessLogsBucket extends s3.Bucket {
    * The stack's shared access-log bucket, created on first use.
    */
   public static of(scope: IConstruct): AccessLogsBucket {
-    return sharedInStack(scope, SHARED_ID, 'access-log bucket', AccessLogsBucket.isAccessLogsBucket,
-      (stack, id) => new AccessLogsBucket(stack, id));
+    return sharedInStack(scope, {
+      id: SHARED_ID,
+      what: 'access-log bucket',
+      is: AccessLogsBucket.isAccessLogsBucket,
+      create: (stack, id) => new AccessLogsBucket(stack, id),
+    });
   }
 
   /**

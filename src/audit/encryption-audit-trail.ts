@@ -6,15 +6,16 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { AccessLogsBucket } from './access-logs-bucket';
+import { ADVANCED_EVENT_SELECTOR_VALUE_LIMIT, DataEventSelection } from './data-event-selection';
 import { DataEvents } from './data-events';
-import { ADVANCED_EVENT_SELECTOR_VALUE_LIMIT, DataEventSelection } from './private/data-event-selection';
-import { validateTrailName, validateWholeDays } from './private/validate';
+import { validateTrailName, validateWholeDays } from './validate-audit-props';
 import { SecureBucketConfigError } from '../private/errors';
 import { enableEventBridgeOnL1 } from '../private/event-bridge';
 import { checkFinalTemplate, checkKey } from '../private/final-template-check';
-import { guardHelperBucket, trailProblems } from '../private/helper-checks';
+import { guardHelperBucket, trailProblems } from '../private/helper-bucket-check';
 import { denyGrantsUnlessForAwsResource } from '../private/key-grants';
 import { enableServerAccessLogs } from '../private/server-access-logs';
+import { rememberCreationProps, sharedInStack } from '../private/shared-in-stack';
 
 const BRAND = Symbol.for('cdk-secure-bucket.EncryptionAuditTrail');
 const SHARED_ID = 'SecureBucketAuditTrail';
@@ -199,18 +200,13 @@ export class EncryptionAuditTrail extends Resource implements cloudtrail.ITrailR
    * @param props properties of the trail if this call creates it
    */
   public static of(scope: IConstruct, props?: EncryptionAuditTrailProps): EncryptionAuditTrail {
-    const stack = Stack.of(scope);
-    const existing = stack.node.tryFindChild(SHARED_ID);
-    if (existing === undefined) {
-      return new EncryptionAuditTrail(stack, SHARED_ID, props);
-    }
-    if (!EncryptionAuditTrail.isEncryptionAuditTrail(existing)) {
-      throw new SecureBucketConfigError(existing, 'id',
-        `the id "${SHARED_ID}" is reserved for the stack's shared EncryptionAuditTrail but is used by another construct`,
-        `rename the construct at ${existing.node.path}`);
-    }
-    existing.assertSameProps(props);
-    return existing;
+    return sharedInStack(scope, {
+      id: SHARED_ID,
+      what: 'audit trail',
+      is: EncryptionAuditTrail.isEncryptionAuditTrail,
+      create: (stack, id) => new EncryptionAuditTrail(stack, id, props),
+      propsFix: 'pass the same props to every EncryptionAuditTrail.of call in this stack, or pass a dedicated EncryptionAuditTrail via the mode\'s auditTrail option',
+    }, props);
   }
 
   /**
@@ -250,12 +246,11 @@ export class EncryptionAuditTrail extends Resource implements cloudtrail.ITrailR
   public readonly logGroup?: logs.ILogGroup;
 
   private readonly selection = new DataEventSelection();
-  private readonly props: EncryptionAuditTrailProps;
 
   constructor(scope: Construct, id: string, props: EncryptionAuditTrailProps = {}) {
     super(scope, id, { physicalName: props.trailName });
     Object.defineProperty(this, BRAND, { value: true });
-    this.props = { ...props };
+    rememberCreationProps(this, props);
 
     validateTrailName(this, props.trailName);
     const logRetention = props.logRetention ?? Duration.days(365);
@@ -453,21 +448,6 @@ export class EncryptionAuditTrail extends Resource implements cloudtrail.ITrailR
     this.selection.record(bucket, events);
   }
 
-
-  private assertSameProps(props: EncryptionAuditTrailProps | undefined): void {
-    for (const [key, value] of Object.entries(props ?? {})) {
-      if (value === undefined) {
-        continue;
-      }
-      const current = (this.props as Record<string, unknown>)[key];
-      if (!sameValue(current, value)) {
-        throw new SecureBucketConfigError(this, key,
-          'differs from the value the stack\'s shared audit trail was created with',
-          'pass the same props to every EncryptionAuditTrail.of call in this stack, or pass a dedicated EncryptionAuditTrail via the mode\'s auditTrail option');
-      }
-    }
-  }
-
   private addCloudTrailKeyPolicy(sourceArnCondition: Record<string, Record<string, string>>, anyTrailOfAccount: string): void {
     const cloudtrailPrincipal = new iam.ServicePrincipal(CLOUDTRAIL_SERVICE);
     this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
@@ -565,17 +545,4 @@ function validateLockRetention(scope: Construct, lock: s3.ObjectLockRetention, l
       `must be a whole number of days between 1 and logRetention (${logRetention.toDays()} days), got ${lock.duration.toHumanString()}`,
       'pass s3.ObjectLockRetention.governance(Duration.days(n)) (or .compliance) with n <= logRetention, or raise logRetention');
   }
-}
-
-function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) {
-    return true;
-  }
-  if (a instanceof s3.ObjectLockRetention && b instanceof s3.ObjectLockRetention) {
-    return a.mode === b.mode && sameValue(a.duration, b.duration);
-  }
-  if (a instanceof Duration && b instanceof Duration && !a.isUnresolved() && !b.isUnresolved()) {
-    return a.toMilliseconds() === b.toMilliseconds();
-  }
-  return false;
 }

@@ -6,9 +6,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import { EncryptionAuditTrail } from './encryption-audit-trail';
-import { validateWholeDays } from './private/validate';
+import { validateWholeDays } from './validate-audit-props';
 import { SecureBucketConfigError } from '../private/errors';
 import { denyGrantsUnlessForAwsResource } from '../private/key-grants';
+import { rememberCreationProps, sharedInStack } from '../private/shared-in-stack';
 
 const BRAND = Symbol.for('cdk-secure-bucket.EncryptionDriftAlerts');
 const SHARED_ID = 'SecureBucketDriftAlerts';
@@ -140,22 +141,14 @@ export class EncryptionDriftAlerts extends Construct {
    *   be undefined when it already exists
    */
   public static of(scope: IConstruct, props?: EncryptionDriftAlertsProps): EncryptionDriftAlerts {
-    const stack = Stack.of(scope);
-    const existing = stack.node.tryFindChild(SHARED_ID);
-    if (existing === undefined) {
-      return new EncryptionDriftAlerts(stack, SHARED_ID, props);
-    }
-    if (!EncryptionDriftAlerts.isEncryptionDriftAlerts(existing)) {
-      throw new SecureBucketConfigError(existing, 'id',
-        `the id "${SHARED_ID}" is reserved for the stack's shared EncryptionDriftAlerts but is used by another construct`,
-        `rename the construct at ${existing.node.path}`);
-    }
-    if (props !== undefined && Object.values(props).some((v) => v !== undefined)) {
-      throw new SecureBucketConfigError(existing, 'props',
-        'the stack\'s EncryptionDriftAlerts already exists, so these props would be ignored',
-        'pass props only to the first EncryptionDriftAlerts.of call in the stack (before any SecureBucket with alertOnDrift), or none');
-    }
-    return existing;
+    return sharedInStack(scope, {
+      id: SHARED_ID,
+      what: 'encryption drift alerts',
+      is: EncryptionDriftAlerts.isEncryptionDriftAlerts,
+      create: (stack, id) => new EncryptionDriftAlerts(stack, id, props),
+      propsName: 'props',
+      propsFix: 'pass props only to the first EncryptionDriftAlerts.of call in the stack (before any SecureBucket with alertOnDrift), or the same ones',
+    }, props);
   }
 
   /**
@@ -186,6 +179,7 @@ export class EncryptionDriftAlerts extends Construct {
   constructor(scope: Construct, id: string, props: EncryptionDriftAlertsProps = {}) {
     super(scope, id);
     Object.defineProperty(this, BRAND, { value: true });
+    rememberCreationProps(this, props);
 
     const rotationPeriod = props.keyRotationPeriod ?? Duration.days(365);
     validateWholeDays(this, 'keyRotationPeriod', rotationPeriod, 90, 2560,

@@ -3,10 +3,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { AccessLogsBucket } from './access-logs-bucket';
-import { deliveryBucketProps, requireWholeDays, sharedInStack } from '../private/delivery-bucket';
+import { deliveryBucketProps, requireWholeDays } from '../private/delivery-bucket';
 import { SecureBucketConfigError } from '../private/errors';
 import { enableEventBridgeOnL1 } from '../private/event-bridge';
 import { enableServerAccessLogs } from '../private/server-access-logs';
+import { sharedInStack } from '../private/shared-in-stack';
 
 const INVENTORY_BUCKET_BRAND = Symbol.for('cdk-secure-bucket.InventoryBucket');
 const SHARED_ID = 'SecureBucketInventory';
@@ -103,8 +104,12 @@ export class InventoryBucket extends s3.Bucket {
    * @param scope any construct in the stack
    */
   public static of(scope: IConstruct): InventoryBucket {
-    return sharedInStack(scope, SHARED_ID, 'inventory bucket', InventoryBucket.isInventoryBucket,
-      (stack, id) => new InventoryBucket(stack, id));
+    return sharedInStack(scope, {
+      id: SHARED_ID,
+      what: 'inventory bucket',
+      is: InventoryBucket.isInventoryBucket,
+      create: (stack, id) => new InventoryBucket(stack, id),
+    });
   }
 
   /**

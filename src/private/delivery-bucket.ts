@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 import { SecureBucketConfigError } from './errors';
@@ -53,21 +53,4 @@ export function requireWholeDays(scope: IConstruct, d: Duration, prop: string): 
     throw new SecureBucketConfigError(scope, prop, `must be at least 1 day (got ${d.toHumanString()})`,
       'pass Duration.days(n) with n >= 1');
   }
-}
-
-/**
- * The stack's shared helper construct at `id`, created on first use; an unrelated construct
- * already holding the id is an error naming it.
- */
-export function sharedInStack<T extends IConstruct>(scope: IConstruct, id: string, what: string,
-  is: (x: IConstruct) => x is T, create: (stack: Stack, id: string) => T): T {
-  const stack = Stack.of(scope);
-  const existing = stack.node.tryFindChild(id);
-  if (existing === undefined) return create(stack, id);
-  if (!is(existing)) {
-    throw new SecureBucketConfigError(existing, 'id',
-      `the construct id '${id}' is reserved for the stack's shared ${what} but is taken by another construct`,
-      `rename the construct at ${existing.node.path}`);
-  }
-  return existing;
 }

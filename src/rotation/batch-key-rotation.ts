@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledgeWildcardResources } from './private/wildcard-acknowledgement';
+import { acknowledgeWildcardResources } from './wildcard-acknowledgement';
 import { SecureBucketConfigError } from '../private/errors';
 
 /** The `aws:x-amz-cek-alg` entry the S3 Encryption Client puts in every KMS encryption context (V2, V3). */

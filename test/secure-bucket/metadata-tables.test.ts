@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { EncryptionMode, MetadataTablesOptions, SecureBucket } from '../../src';
-import { METADATA_TABLES_KEY_WARNING } from '../../src/audit/private/metadata-tables';
+import { METADATA_TABLES_KEY_WARNING } from '../../src/audit/add-metadata-tables';
 import { isSecureBucketConfigError } from '../../src/private/errors';
 import { synthError } from '../fixtures/synth-error';
 

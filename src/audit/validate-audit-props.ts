@@ -1,6 +1,6 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { SecureBucketConfigError } from '../../private/errors';
+import { SecureBucketConfigError } from '../private/errors';
 
 /**
  * Check that `value` is a whole number of days in [minDays, maxDays].

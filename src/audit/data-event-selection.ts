@@ -1,6 +1,6 @@
 import { CfnTrail } from 'aws-cdk-lib/aws-cloudtrail';
 import { IBucket } from 'aws-cdk-lib/aws-s3';
-import { DataEvents } from '../data-events';
+import { DataEvents } from './data-events';
 
 /**
  * The CloudTrail quota on advanced event selectors: at most this many values

@@ -1,8 +1,8 @@
 import { IResolveContext, Lazy, Stack, Tokenization } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { SecureBucketConfigError } from '../../private/errors';
-import { EncryptionInventoryOptions } from '../encryption-inventory-options';
-import { InventoryBucket } from '../inventory-bucket';
+import { EncryptionInventoryOptions } from './encryption-inventory-options';
+import { InventoryBucket } from './inventory-bucket';
+import { SecureBucketConfigError } from '../private/errors';
 
 /** Id of the encryption-audit inventory configuration on every source bucket. */
 export const ENCRYPTION_INVENTORY_ID = 'EncryptionAudit';

@@ -2,8 +2,8 @@ import { Aws, Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { SecureBucketConfigError } from '../../private/errors';
-import { MetadataTablesOptions } from '../metadata-tables-options';
+import { MetadataTablesOptions } from './metadata-tables-options';
+import { SecureBucketConfigError } from '../private/errors';
 
 /** Id of the warning added when the key of a KMS-mode bucket is imported (its policy cannot be extended). */
 export const METADATA_TABLES_KEY_WARNING = 'cdk-secure-bucket:metadataTablesKeyPolicy';
