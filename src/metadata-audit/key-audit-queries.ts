@@ -3,7 +3,7 @@ import * as athena from 'aws-cdk-lib/aws-athena';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ExpectedEncryption, KeyAuditSqlInput, keyAuditFindingsSql, keyAuditSummarySql, keyAuditUnloadSql, sqlIdentifier } from './key-audit-sql';
-import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
+import { modeRow } from '../encryption-modes/mode-lookup';
 import { SecureBucketConfigError } from '../private/errors';
 import { EncryptionMode } from '../secure-bucket/encryption-mode';
 import { SecureBucket } from '../secure-bucket/secure-bucket';
@@ -170,10 +170,10 @@ export class KeyAuditQueries extends Construct {
 
 /** What every object of the bucket must be under, from its mode. */
 function expectedEncryption(bucket: SecureBucket): ExpectedEncryption {
-  switch (bucket.modeKind) {
-    case EncryptionModeKind.SSE_KMS: return { status: 'SSE-KMS', kmsKeyArn: bucket.encryptionKey!.keyArn, bucketKeyEnabled: true };
-    case EncryptionModeKind.DSSE_KMS: return { status: 'DSSE-KMS', kmsKeyArn: bucket.encryptionKey!.keyArn };
-    case EncryptionModeKind.SSE_S3: return { status: 'SSE-S3' };
-    case EncryptionModeKind.SSE_C: return { status: 'SSE-C' };
-  }
+  const row = modeRow(bucket.modeKind);
+  return {
+    status: row.label,
+    ...(row.usesKms ? { kmsKeyArn: bucket.encryptionKey!.keyArn } : {}),
+    ...(row.defaultEncryption.bucketKey ? { bucketKeyEnabled: true } : {}),
+  };
 }

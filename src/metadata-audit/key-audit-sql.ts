@@ -11,6 +11,8 @@
 // Operations manifest, which is written per dialect (`SqlDialect`). Athena (Trino) is what is
 // deployed; DuckDB is the embedded engine the tests run the same text on.
 
+import { findModeRowByLabel, modeLabels, modeRows } from '../encryption-modes/mode-lookup';
+
 /** The engine a query is rendered for. */
 export enum SqlDialect {
   /** Amazon Athena (Trino). */
@@ -37,8 +39,6 @@ export interface KeyAuditSqlInput {
   readonly bucketName: string;
   readonly expected: ExpectedEncryption;
 }
-
-const STATUSES = ['SSE-S3', 'SSE-KMS', 'DSSE-KMS', 'SSE-C'];
 
 /** A SQL string literal. Token strings (CDK) contain no quote, so they pass through intact. */
 export function sqlString(value: string): string {
@@ -72,15 +72,16 @@ function findingExpression(e: ExpectedEncryption): string {
 
 function validate(input: KeyAuditSqlInput): void {
   const e = input.expected;
-  if (!STATUSES.includes(e.status)) {
-    throw new Error(`expected.status must be one of ${STATUSES.join(', ')} (got ${e.status})`);
+  const row = findModeRowByLabel(e.status);
+  if (row === undefined) {
+    throw new Error(`expected.status must be one of ${modeRows().map((r) => r.label).join(', ')} (got ${e.status})`);
   }
-  const kms = e.status === 'SSE-KMS' || e.status === 'DSSE-KMS';
+  const kms = row.usesKms;
   if (kms !== (e.kmsKeyArn !== undefined)) {
     throw new Error(kms ? `a ${e.status} audit needs the key ARN (expected.kmsKeyArn)` : `${e.status} objects have no KMS key: drop expected.kmsKeyArn`);
   }
-  if (e.bucketKeyEnabled === true && e.status !== 'SSE-KMS') {
-    throw new Error(`S3 Bucket Keys apply to SSE-KMS only, not ${e.status}`);
+  if (e.bucketKeyEnabled === true && !row.defaultEncryption.bucketKey) {
+    throw new Error(`S3 Bucket Keys apply to ${modeLabels((r) => r.defaultEncryption.bucketKey, 'and')} only, not ${e.status}`);
   }
 }
 

@@ -4,7 +4,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
 import { assertEncryptionModeKind } from './assert-mode-kind';
 import { DataEvents } from '../audit/data-events';
-import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
+import { EncryptionModeKind } from '../encryption-modes/encryption-mode-kind';
+import { modeRow } from '../encryption-modes/mode-lookup';
 
 /**
  * Options for the KMS modes (SSE-KMS and DSSE-KMS).
@@ -104,6 +105,6 @@ export class EncryptionMode {
 
   /** Whether this mode encrypts with a KMS key (SSE-KMS or DSSE-KMS). */
   public get usesKms(): boolean {
-    return this.kind === EncryptionModeKind.SSE_KMS || this.kind === EncryptionModeKind.DSSE_KMS;
+    return modeRow(this.kind).usesKms;
   }
 }

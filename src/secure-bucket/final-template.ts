@@ -3,7 +3,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { EncryptionMode } from './encryption-mode';
 import type { SecureBucket } from './secure-bucket';
 import { DataEvents } from '../audit/data-events';
-import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
+import { expectedBucketEncryption } from '../encryption-modes/expected-bucket-encryption';
+import { modeRow } from '../encryption-modes/mode-lookup';
 import { runRule } from '../nag/engine/evaluate';
 import { toEnginePolicy } from '../nag/engine/policy';
 import { RuleStatus, ruleId } from '../nag/engine/rule';
@@ -46,7 +47,7 @@ export function checkSecureBucketTemplate(bucket: SecureBucket, e: SecureBucketE
     const problems: Problem[] = [];
     const { problems: invariants, resource } = checkBucketInvariants(ctx, bucket, {
       properties: {
-        BucketEncryption: expectedEncryption(bucket, e.mode.kind),
+        BucketEncryption: expectedBucketEncryption(modeRow(e.mode.kind), bucket.encryptionKey?.keyArn),
         PublicAccessBlockConfiguration: BLOCK_ALL_PUBLIC_ACCESS,
         OwnershipControls: BUCKET_OWNER_ENFORCED,
         AccessControl: undefined,
@@ -102,23 +103,6 @@ export function checkSecureBucketTemplate(bucket: SecureBucket, e: SecureBucketE
     }
     return problems;
   });
-}
-
-/** BucketEncryption as SecureBucket renders it for the mode. */
-function expectedEncryption(bucket: SecureBucket, kind: EncryptionModeKind): unknown {
-  const sse = (byDefault: Record<string, unknown>, blocked: string, bucketKey?: boolean) => ({
-    ServerSideEncryptionConfiguration: [{
-      ServerSideEncryptionByDefault: byDefault,
-      BucketKeyEnabled: bucketKey,
-      BlockedEncryptionTypes: { EncryptionType: [blocked] },
-    }],
-  });
-  switch (kind) {
-    case EncryptionModeKind.SSE_S3: return sse({ SSEAlgorithm: 'AES256' }, 'SSE-C');
-    case EncryptionModeKind.SSE_C: return sse({ SSEAlgorithm: 'AES256' }, 'NONE');
-    case EncryptionModeKind.SSE_KMS: return sse({ SSEAlgorithm: 'aws:kms', KMSMasterKeyID: bucket.encryptionKey!.keyArn }, 'SSE-C', true);
-    case EncryptionModeKind.DSSE_KMS: return sse({ SSEAlgorithm: 'aws:kms:dsse', KMSMasterKeyID: bucket.encryptionKey!.keyArn }, 'SSE-C');
-  }
 }
 
 /** S3 delivers server access logs only to SSE-S3 buckets: the destination's final template must say AES256. */

@@ -1,12 +1,14 @@
-import { CfnResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CfnResource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { assertEncryptionModeKind } from './assert-mode-kind';
 import { EncryptionMode } from './encryption-mode';
+import { encryptionProps } from './encryption-props';
 import { enforcementStatements } from './enforcement-statements';
 import { checkSecureBucketTemplate } from './final-template';
+import { DEFAULT_ROTATION } from './key-rotation-period';
+import { validateBeforeCreate } from './validate-props';
 import { AccessLogsBucket } from '../audit/access-logs-bucket';
 import { addEncryptionInventory } from '../audit/add-encryption-inventory';
 import { addMetadataTables } from '../audit/add-metadata-tables';
@@ -15,15 +17,12 @@ import { EncryptionAuditTrail } from '../audit/encryption-audit-trail';
 import { EncryptionDriftAlerts } from '../audit/encryption-drift-alerts';
 import { EncryptionInventoryOptions } from '../audit/encryption-inventory-options';
 import { MetadataTablesOptions } from '../audit/metadata-tables-options';
-import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
+import { EncryptionModeKind } from '../encryption-modes/encryption-mode-kind';
+import { modeRow } from '../encryption-modes/mode-lookup';
 import { SecureBucketConfigError } from '../private/errors';
 import { enableEventBridgeOnL1 } from '../private/event-bridge';
 import { denyGrantsUnlessForAwsResource } from '../private/key-grants';
 import { enableServerAccessLogs } from '../private/server-access-logs';
-
-const MIN_ROTATION_DAYS = 90;
-const MAX_ROTATION_DAYS = 2560;
-const DEFAULT_ROTATION = Duration.days(365);
 
 /** Id of the warning added when rotation of an imported key cannot be confirmed. */
 export const IMPORTED_KEY_ROTATION_WARNING = 'cdk-secure-bucket:importedKeyRotationUnconfirmed';
@@ -199,7 +198,7 @@ export interface SecureBucketProps {
    */
   readonly targetObjectKeyFormat?: s3.TargetObjectKeyFormat;
 
-  // --- Issue 14: encryption inventory and drift alerts (src/audit) ---
+  // --- Encryption inventory and drift alerts (src/audit) ---
 
   /**
    * The daily S3 Inventory that lists every object's encryption status, for
@@ -302,7 +301,7 @@ export class SecureBucket extends s3.Bucket {
       enforceSSL: true,
       minimumTLSVersion: 1.2,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      ...encryptionProps(mode),
+      ...encryptionProps(modeRow(mode.kind), mode),
     });
 
     this.modeKind = mode.kind;
@@ -326,7 +325,7 @@ export class SecureBucket extends s3.Bucket {
     const logPrefix = props.serverAccessLogsPrefix ?? `${this.node.path}/`;
     enableServerAccessLogs(this, this.serverAccessLogsBucket, logPrefix, props.targetObjectKeyFormat);
 
-    // --- Issue 14: encryption inventory and drift alerts (src/audit) ---
+    // --- Encryption inventory and drift alerts (src/audit) ---
     addEncryptionInventory(this, props.encryptionInventory);
     if (props.alertOnDrift) {
       EncryptionDriftAlerts.of(this).watchBucket(this);
@@ -369,7 +368,7 @@ export class SecureBucket extends s3.Bucket {
     const cfnKey = key.node.defaultChild as kms.CfnKey;
     cfnKey.enableKeyRotation = true;
     cfnKey.rotationPeriodInDays = (mode.kmsOptions?.keyRotationPeriod ?? DEFAULT_ROTATION).toDays();
-    cfnKey.description = `${mode.kind === EncryptionModeKind.SSE_KMS ? 'SSE-KMS' : 'DSSE-KMS'} key of the SecureBucket ${this.node.path}`;
+    cfnKey.description = `${modeRow(mode.kind).label} key of the SecureBucket ${this.node.path}`;
     key.applyRemovalPolicy(RemovalPolicy.RETAIN);
     denyGrantsUnlessForAwsResource(key);
   }
@@ -410,164 +409,9 @@ export class SecureBucket extends s3.Bucket {
 
 }
 
-/**
- * Checks the props that must be right before the bucket exists. All problems
- * are collected and reported together.
- */
-function validateBeforeCreate(scope: Construct, id: string, props: SecureBucketProps): void {
-  // The bucket does not exist yet: the errors name the path it would have.
-  const at = { node: { path: scope.node.path ? `${scope.node.path}/${id}` : id } } as Construct;
-  const mode = props.mode;
-  const problems: SecureBucketConfigError[] = [];
-  if (mode === undefined || mode === null) {
-    throw new SecureBucketConfigError(at, 'mode', 'is required', 'pass mode: EncryptionMode.sseS3(), sseKms(), dsseKms() or sseC()');
-  }
-  assertEncryptionModeKind(mode.kind, at, 'mode.kind');
-  const o = mode.kmsOptions;
-  if (!mode.usesKms && o !== undefined) {
-    const given = Object.entries(o).filter(([, v]) => v !== undefined).map(([k]) => k);
-    if (given.length > 0) {
-      problems.push(new SecureBucketConfigError(at, `mode.${given[0]}`,
-        `${mode.kind} ${mode.kind === EncryptionModeKind.SSE_C ? 'uses the key each request carries' : 'uses S3 managed keys'} and takes no KMS options (got ${given.join(', ')})`,
-        'use EncryptionMode.sseKms({...}) or EncryptionMode.dsseKms({...}) to encrypt with a KMS key, or drop the options'));
-    }
-  }
-  if (o?.keyRotationPeriod !== undefined) {
-    if (o.encryptionKey !== undefined) {
-      problems.push(new SecureBucketConfigError(at, 'mode.keyRotationPeriod',
-        'only applies to the key SecureBucket creates, but encryptionKey was given',
-        'set the rotation period on your key (kms.Key rotationPeriod) and drop keyRotationPeriod'));
-    } else if (!o.keyRotationPeriod.isUnresolved()) {
-      const days = o.keyRotationPeriod.toDays({ integral: false });
-      if (days < MIN_ROTATION_DAYS || days > MAX_ROTATION_DAYS || !Number.isInteger(days)) {
-        problems.push(new SecureBucketConfigError(at, 'mode.keyRotationPeriod',
-          `must be a whole number of days between ${MIN_ROTATION_DAYS} and ${MAX_ROTATION_DAYS} (got ${o.keyRotationPeriod.toHumanString()})`,
-          `pass Duration.days(n) with ${MIN_ROTATION_DAYS} <= n <= ${MAX_ROTATION_DAYS}, or omit it for ${DEFAULT_ROTATION.toDays()} days`));
-      }
-    }
-  }
-  const alias = o?.encryptionKey !== undefined ? aliasOf(o.encryptionKey) : undefined;
-  if (alias !== undefined) {
-    problems.push(new SecureBucketConfigError(at, 'mode.encryptionKey',
-      `${alias} is a KMS alias, not a key: the bucket's KMSMasterKeyID and its deny-other-keys statement would name the alias, `
-      + 'so anyone allowed kms:UpdateAlias could redirect new writes to another key, and clients that send the key ARN would be refused',
-      'pass the key itself: alias.aliasTargetKey for a kms.Alias of this app, or kms.Key.fromKeyArn(this, id, keyArn) with the key ARN'));
-  }
-  const logs = props.serverAccessLogsBucket;
-  if (logs !== undefined && logs.encryptionKey !== undefined) {
-    problems.push(new SecureBucketConfigError(at, 'serverAccessLogsBucket',
-      `${logs.node.path} is encrypted with the KMS key ${logs.encryptionKey.node.path}, but S3 server access log delivery only writes to SSE-S3 buckets, so the logs would silently stop`,
-      'omit serverAccessLogsBucket to use the stack\'s AccessLogsBucket, or pass a bucket with SSE-S3 (s3.BucketEncryption.S3_MANAGED) default encryption'));
-  }
-  problems.push(...replicationProblems(scope, at, props));
-  if (o?.dataEvents !== undefined && !Object.values(DataEvents).includes(o.dataEvents)) {
-    problems.push(new SecureBucketConfigError(at, 'mode.dataEvents', `unknown value '${o.dataEvents}'`,
-      'use DataEvents.ALL, DataEvents.WRITE_ONLY or DataEvents.NONE'));
-  }
-  if (props.autoDeleteObjects && props.removalPolicy !== RemovalPolicy.DESTROY) {
-    problems.push(new SecureBucketConfigError(at, 'autoDeleteObjects',
-      'empties the bucket on deletion, but the bucket is retained (removalPolicy is not DESTROY), so the objects would be deleted and the bucket kept',
-      'set removalPolicy: RemovalPolicy.DESTROY as well, or drop autoDeleteObjects'));
-  }
-  if (props.versioned === false && (props.objectLockEnabled || props.objectLockDefaultRetention)) {
-    problems.push(new SecureBucketConfigError(at, 'versioned',
-      'is false, but S3 Object Lock requires versioning',
-      'drop versioned: false (it defaults to true)'));
-  }
-  if (problems.length === 1) {
-    throw problems[0];
-  }
-  if (problems.length > 1) {
-    throw new SecureBucketConfigError(at, problems.map((p) => p.prop).join(', '),
-      `${problems.length} problems:\n  - ${problems.map((p) => p.message).join('\n  - ')}`,
-      'see each problem above');
-  }
-}
-
 /** The key-policy statements of a key created here (the account-root grant of the L2). */
 function createdKeyStatements(key: kms.Key): unknown[] {
   // kms.Key keeps its policy document protected; the L1 holds the same document.
   const doc = (key.node.defaultChild as kms.CfnKey).keyPolicy as iam.PolicyDocument | undefined;
   return doc?.toJSON()?.Statement ?? [];
-}
-
-/** The alias a key reference is, if it is one (a kms.Alias, an imported alias, or an alias ARN). */
-function aliasOf(key: kms.IKey): string | undefined {
-  if ('aliasTargetKey' in key && 'aliasName' in key) {
-    const cfn = key.node.defaultChild as kms.CfnAlias | undefined;
-    const name = [cfn?.aliasName, (key as kms.IAlias).aliasName].find((n) => n !== undefined && !Token.isUnresolved(n));
-    return `${key.node.path} (${name ?? 'an alias'})`;
-  }
-  // An ARN or id of the form arn:...:alias/name or alias/name; tokens elsewhere in the string do not matter.
-  if (/(^|:)alias\//.test(key.keyArn)) return `${key.node.path} (${key.keyArn})`;
-  return undefined;
-}
-
-/** Replication rules that do not fit the mode, or go to another account without the needed settings. */
-function replicationProblems(scope: Construct, at: Construct, props: SecureBucketProps): SecureBucketConfigError[] {
-  const problems: SecureBucketConfigError[] = [];
-  const usesKms = props.mode.usesKms;
-  const sourceAccount = Stack.of(scope).account;
-  (props.replicationRules ?? []).forEach((rule, i) => {
-    const prop = `replicationRules[${i}]`;
-    // The same comparison aws-cdk-lib makes to decide that a rule is cross-account.
-    const destinationAccount = rule.destination.env.account;
-    const crossAccount = sourceAccount !== destinationAccount;
-    if (usesKms && rule.kmsKey === undefined) {
-      problems.push(new SecureBucketConfigError(at, `${prop}.kmsKey`,
-        `every object of a ${props.mode.kind} bucket is KMS-encrypted, and S3 replicates KMS-encrypted objects only to a replica key it is given`,
-        'set kmsKey to the customer-managed key in the destination Region (and account) that encrypts the replicas'));
-    }
-    if (usesKms && rule.sseKmsEncryptedObjects !== true) {
-      problems.push(new SecureBucketConfigError(at, `${prop}.sseKmsEncryptedObjects`,
-        `is not true, so S3 would skip every KMS-encrypted object, which in ${props.mode.kind} mode is every object`,
-        'set sseKmsEncryptedObjects: true (and kmsKey)'));
-    }
-    if (crossAccount && rule.accessControlTransition !== true) {
-      problems.push(new SecureBucketConfigError(at, `${prop}.accessControlTransition`,
-        `replicates to the bucket ${rule.destination.node.path} of another account (${destinationAccount}) without an explicit owner override`,
-        'set accessControlTransition: true so the destination account owns the replicas (and give a kmsKey of that account), or replicate within this account'));
-    }
-    if (crossAccount && !usesKms && rule.kmsKey === undefined) {
-      problems.push(new SecureBucketConfigError(at, `${prop}.kmsKey`,
-        `replicates to the bucket ${rule.destination.node.path} of another account (${destinationAccount}) without a replica key`,
-        'set kmsKey to a customer-managed key of the destination account that encrypts the replicas'));
-    }
-    const alias = rule.kmsKey !== undefined ? aliasOf(rule.kmsKey) : undefined;
-    if (alias !== undefined) {
-      problems.push(new SecureBucketConfigError(at, `${prop}.kmsKey`, `${alias} is a KMS alias, not a key`,
-        'pass the replica key itself (its key ARN)'));
-    }
-  });
-  return problems;
-}
-
-/** The L2 encryption props for a mode. */
-function encryptionProps(mode: EncryptionMode): Partial<s3.BucketProps> {
-  switch (mode.kind) {
-    case EncryptionModeKind.SSE_S3:
-      return {
-        encryption: s3.BucketEncryption.S3_MANAGED,
-        blockedEncryptionTypes: [s3.BlockedEncryptionType.SSE_C],
-      };
-    case EncryptionModeKind.SSE_C:
-      // AES256 is the floor for requests without SSE-C headers (which the policy refuses anyway);
-      // SSE-C is explicitly allowed because S3 blocks it on new buckets unless told otherwise.
-      return {
-        encryption: s3.BucketEncryption.S3_MANAGED,
-        blockedEncryptionTypes: [s3.BlockedEncryptionType.NONE],
-      };
-    case EncryptionModeKind.SSE_KMS:
-    case EncryptionModeKind.DSSE_KMS: {
-      const sse = mode.kind === EncryptionModeKind.SSE_KMS;
-      return {
-        encryption: sse ? s3.BucketEncryption.KMS : s3.BucketEncryption.DSSE,
-        // Without a key, the L2 creates one at `<bucket>/Key`; SecureBucket then sets its rotation.
-        encryptionKey: mode.kmsOptions?.encryptionKey,
-        // S3 Bucket Keys are not supported with DSSE-KMS.
-        bucketKeyEnabled: sse ? true : undefined,
-        blockedEncryptionTypes: [s3.BlockedEncryptionType.SSE_C],
-      };
-    }
-  }
 }

@@ -1,17 +1,3 @@
-// The encryption modes, as the rule engine and the constructs both name them. It lives with
-// the engine, which depends on neither aws-cdk-lib nor cdk-nag: the `check` command loads the
-// engine alone. The construct layer (SecureBucket, EncryptionMode) imports it from here.
-
-/**
- * The server-side encryption modes a SecureBucket can be provisioned for.
- */
-export enum EncryptionModeKind {
-  /** SSE-S3: Amazon S3 managed keys (AES256). */
-  SSE_S3 = 'SSE_S3',
-  /** SSE-KMS: a customer-managed AWS KMS key (`aws:kms`), with an S3 Bucket Key. */
-  SSE_KMS = 'SSE_KMS',
-  /** DSSE-KMS: dual-layer server-side encryption with a customer-managed AWS KMS key (`aws:kms:dsse`). */
-  DSSE_KMS = 'DSSE_KMS',
-  /** SSE-C: keys the caller provides with every request; S3 never stores them. */
-  SSE_C = 'SSE_C',
-}
+// Moved to src/encryption-modes/encryption-mode-kind.ts; this re-export goes once the
+// engine's imports point there.
+export { EncryptionModeKind } from '../../encryption-modes/encryption-mode-kind';
