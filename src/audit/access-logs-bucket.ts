@@ -125,7 +125,6 @@ export class AccessLogsBucket extends s3.Bucket {
     // What its final template must keep (after Aspects and overrides), checked at synth.
     guardHelperBucket(this, {
       encryption: { SSEAlgorithm: 'AES256' },
-      logging: undefined,
     });
   }
 

@@ -14,6 +14,7 @@ import { enableEventBridgeOnL1 } from '../private/event-bridge';
 import { checkFinalTemplate, checkKey } from '../private/final-template-check';
 import { guardHelperBucket, trailProblems } from '../private/helper-bucket-check';
 import { denyGrantsUnlessForAwsResource } from '../private/key-grants';
+import { SECURE_BASELINE } from '../private/secure-baseline';
 import { enableServerAccessLogs } from '../private/server-access-logs';
 import { rememberCreationProps, sharedInStack } from '../private/shared-in-stack';
 
@@ -296,10 +297,7 @@ export class EncryptionAuditTrail extends Resource implements cloudtrail.ITrailR
     denyGrantsUnlessForAwsResource(this.encryptionKey);
 
     this.logBucket = new s3.Bucket(this, 'LogBucket', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      ...SECURE_BASELINE,
       versioned: true,
       // Each log and digest file CloudTrail delivers gets the bucket's default retention; the
       // lifecycle rule below removes a version only once its lock has expired.
@@ -380,7 +378,6 @@ export class EncryptionAuditTrail extends Resource implements cloudtrail.ITrailR
     guardHelperBucket(this.logBucket, {
       encryption: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: this.encryptionKey.keyArn },
       bucketKey: true,
-      logging: { DestinationBucketName: accessLogs.bucketName, LogFilePrefix: accessLogsPrefix },
     });
     const cfnKey = this.encryptionKey.node.defaultChild as kms.CfnKey;
     const keyStatements = (cfnKey.keyPolicy as iam.PolicyDocument).toJSON()?.Statement ?? [];

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 import { SecureBucketConfigError } from './errors';
+import { SECURE_BASELINE } from './secure-baseline';
 
 /**
  * What a bucket an AWS service delivers into (S3 server access logs, S3 Inventory reports) is
@@ -27,10 +28,7 @@ export interface DeliveryBucketOptions {
 export function deliveryBucketProps(o: DeliveryBucketOptions): s3.BucketProps {
   return {
     bucketName: o.bucketName,
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    enforceSSL: true,
-    minimumTLSVersion: 1.2,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    ...SECURE_BASELINE,
     encryption: s3.BucketEncryption.S3_MANAGED,
     blockedEncryptionTypes: [s3.BlockedEncryptionType.SSE_C],
     versioned: true,

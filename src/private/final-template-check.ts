@@ -295,11 +295,6 @@ export function cfnKeyOf(key: kms.IKey): kms.CfnKey | undefined {
   return CfnResource.isCfnResource(c) && c.cfnResourceType === 'AWS::KMS::Key' ? c as kms.CfnKey : undefined;
 }
 
-/** The public access block every bucket of this library has. */
-export const BLOCK_ALL_PUBLIC_ACCESS = { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true };
-/** Object ownership every bucket of this library has (no ACLs). */
-export const BUCKET_OWNER_ENFORCED = { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] };
-
 /**
  * The invariants every bucket of this library keeps: its L1 and its settings,
  * the statements of its bucket policy.

@@ -1,9 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import {
-  BLOCK_ALL_PUBLIC_ACCESS, BUCKET_OWNER_ENFORCED, ESCAPE_HATCH_FIX, Problem, checkBucketInvariants, checkFinalTemplate,
-} from './final-template-check';
+import { ESCAPE_HATCH_FIX, Problem, checkBucketInvariants, checkFinalTemplate } from './final-template-check';
+import { baselineExpectations } from './secure-baseline';
 import { runRule } from '../nag/engine/evaluate';
 import { RuleStatus, ruleId } from '../nag/engine/rule';
 import { s3 as rules } from '../nag/rules';
@@ -14,8 +13,6 @@ export interface HelperBucketExpectations {
   readonly encryption: Record<string, unknown>;
   /** Whether the default encryption rule has BucketKeyEnabled. */
   readonly bucketKey?: boolean;
-  /** `{ DestinationBucketName, LogFilePrefix }` of its own access logs, or undefined when it logs nowhere. */
-  readonly logging?: Record<string, unknown>;
 }
 
 /**
@@ -26,13 +23,15 @@ const HELPER_RULES = [rules.S3DefaultEncryptionMode, rules.S3KmsCustomerManagedK
   rules.S3KmsKeyRotation, rules.S3SseCBlocked, rules.S3TlsOnly];
 
 /**
- * Registers the synth-time check of a helper bucket: its encryption, public
- * access block, ownership, logging and the bucket-policy statements present
- * at this point (call it at the end of the constructor), then the compliance
- * rules that apply to a log bucket, on the final template.
+ * Registers the synth-time check of a helper bucket: its encryption, the
+ * secure baseline (public access block, ownership, logging) and the
+ * bucket-policy statements present at this point (call it at the end of the
+ * constructor), then the compliance rules that apply to a log bucket, on the
+ * final template.
  */
 export function guardHelperBucket(bucket: s3.Bucket, e: HelperBucketExpectations): void {
   const requiredStatements = bucket.policy?.document.toJSON()?.Statement ?? [];
+  const baseline = baselineExpectations(bucket);
   checkFinalTemplate(bucket, (ctx) => {
     const { problems, resource } = checkBucketInvariants(ctx, bucket, {
       properties: {
@@ -43,12 +42,9 @@ export function guardHelperBucket(bucket: s3.Bucket, e: HelperBucketExpectations
             BlockedEncryptionTypes: { EncryptionType: ['SSE-C'] },
           }],
         },
-        PublicAccessBlockConfiguration: BLOCK_ALL_PUBLIC_ACCESS,
-        OwnershipControls: BUCKET_OWNER_ENFORCED,
-        AccessControl: undefined,
-        ...(e.logging ? { LoggingConfiguration: e.logging } : {}),
+        ...baseline.properties,
       },
-      subset: ['LoggingConfiguration'],
+      subset: baseline.subset,
       requiredStatements,
     });
     if (resource === undefined) return problems;

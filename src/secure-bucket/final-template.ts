@@ -9,16 +9,13 @@ import { runRule } from '../nag/engine/evaluate';
 import { toEnginePolicy } from '../nag/engine/policy';
 import { RuleStatus, ruleId } from '../nag/engine/rule';
 import { ALL_RULES } from '../nag/rules';
-import {
-  BLOCK_ALL_PUBLIC_ACCESS, BUCKET_OWNER_ENFORCED, CheckContext, Problem, cfnBucketOf, cfnKeyOf, checkBucketInvariants, checkFinalTemplate, checkKey,
-} from '../private/final-template-check';
+import { CheckContext, Problem, cfnBucketOf, cfnKeyOf, checkBucketInvariants, checkFinalTemplate, checkKey } from '../private/final-template-check';
 import { foreignPolicyProblems } from '../private/foreign-bucket-policies';
+import { baselineExpectations } from '../private/secure-baseline';
 
 /** What a SecureBucket set at construction and its final template must keep. */
 export interface SecureBucketExpectations {
   readonly mode: EncryptionMode;
-  /** Key prefix of its server access logs. */
-  readonly logPrefix: string;
   /** Whether SecureBucket created the KMS key (then it also owns its rotation period, retention and key policy). */
   readonly createdKey: boolean;
   /** The bucket-policy statements it added (TLS and enforcement), in `toStatementJson()` form. */
@@ -42,20 +39,18 @@ export function checkSecureBucketTemplate(bucket: SecureBucket, e: SecureBucketE
   // Captured now: an L1 swapped in later is still checked (it renders what is deployed).
   const rotationPeriodInDays = e.createdKey && cfnKey ? Stack.of(cfnKey).resolve(cfnKey.rotationPeriodInDays) as number : undefined;
   const policy = toEnginePolicy({ allowedModes: [e.mode.kind] });
+  const baseline = baselineExpectations(bucket);
 
   checkFinalTemplate(bucket, (ctx) => {
     const problems: Problem[] = [];
     const { problems: invariants, resource } = checkBucketInvariants(ctx, bucket, {
       properties: {
         BucketEncryption: expectedBucketEncryption(modeRow(e.mode.kind), bucket.encryptionKey?.keyArn),
-        PublicAccessBlockConfiguration: BLOCK_ALL_PUBLIC_ACCESS,
-        OwnershipControls: BUCKET_OWNER_ENFORCED,
-        AccessControl: undefined,
-        LoggingConfiguration: { DestinationBucketName: bucket.serverAccessLogsBucket.bucketName, LogFilePrefix: e.logPrefix },
+        ...baseline.properties,
         // Only when SecureBucket wrote it: without the option, one set on the L1 is the user's own.
         ...(e.metadataConfiguration ? { MetadataConfiguration: metadataConfigurationJson(e.metadataConfiguration) } : {}),
       },
-      subset: ['LoggingConfiguration'],
+      subset: baseline.subset,
       requiredStatements: e.requiredStatements,
       policy,
     });

@@ -22,6 +22,7 @@ import { modeRow } from '../encryption-modes/mode-lookup';
 import { SecureBucketConfigError } from '../private/errors';
 import { enableEventBridgeOnL1 } from '../private/event-bridge';
 import { denyGrantsUnlessForAwsResource } from '../private/key-grants';
+import { SECURE_BASELINE } from '../private/secure-baseline';
 import { enableServerAccessLogs } from '../private/server-access-logs';
 
 /** Id of the warning added when rotation of an imported key cannot be confirmed. */
@@ -296,11 +297,8 @@ export class SecureBucket extends s3.Bucket {
       replicationRules: props.replicationRules,
       replicationRole: props.replicationRole,
 
-      // Not settable: security follows from the mode.
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // Not settable: the secure baseline, and security that follows from the mode.
+      ...SECURE_BASELINE,
       ...encryptionProps(modeRow(mode.kind), mode),
     });
 
@@ -335,7 +333,6 @@ export class SecureBucket extends s3.Bucket {
     // What the final template must still say after Aspects and overrides: checked at synth.
     checkSecureBucketTemplate(this, {
       mode,
-      logPrefix,
       createdKey: mode.usesKms && !mode.kmsOptions?.encryptionKey,
       metadataConfiguration,
       requiredStatements: this.policy!.document.toJSON().Statement,
