@@ -52,7 +52,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // exports) with hyparquet (pure JavaScript, no dependencies) and its decompressors (gzip, zstd,
   // brotli, lz4); both are ES modules, loaded with import() only when a Parquet file is read.
   bundledDeps: ['yaml@^2.9.1', 'hyparquet@^1.33.0', 'hyparquet-compressors@^1.1.2'],
-  bin: { 'cdk-secure-bucket': 'lib/check/cli.js' },
+  bin: { 'cdk-secure-bucket': 'lib/cli/bin.js' },
 
   devDeps: [
     'aws-cdk@^2.1148.1',

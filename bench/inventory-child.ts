@@ -5,7 +5,7 @@
  * Run by bench/inventory.ts as plain `node` on a transpiled copy of src/ (TypeScript is not in
  * the measured process). Usage: inventory-child <manifest.json> <batch-manifest.csv>
  */
-import { main } from '../src/check/main';
+import { main } from '../src/cli/main';
 
 async function run(): Promise<void> {
   const [manifest, batch] = process.argv.slice(2);

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { InputError } from './load';
+import { InputError } from '../cli-input/input-error';
 import { Finding } from '../nag/engine/evaluate';
 
 // Acknowledgements: findings a person reviewed and accepted, each with its reason. `check`

@@ -1,12 +1,13 @@
 import { Acknowledgement, acknowledgementFor } from './acknowledgements';
-import { InputError, LoadedTemplate } from './load';
+import { LoadedTemplate } from './load';
 import { TemplateResult, cdkPath } from './report';
+import { InputError } from '../cli-input/input-error';
 import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
-import { evaluateTemplate, isFailure } from '../nag/engine/evaluate';
+import { isFailure } from '../nag/engine/evaluate';
 import { outsideChanges } from '../nag/engine/outside-changes';
 import { ALL_MODES, EnginePolicy, S3EncryptionPolicy } from '../nag/engine/policy';
 import { TemplateIndex } from '../nag/engine/template-index';
-import { ALL_RULES } from '../nag/rules';
+import { ALL_RULES, evaluateTemplate } from '../nag/rules';
 import { S3BucketChangedElsewhere, S3NestedStackTemplate, bucketChangedElsewhereRule, nestedStackTemplateRule } from '../nag/rules/not-proven';
 
 /**

@@ -2,16 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseDocument, Tags } from 'yaml';
 import { Acknowledgement, StackMetadata, assemblyAcknowledgements, logicalIdPaths, nestedStackScope, stackMetadata } from './acknowledgements';
+import { InputError } from '../cli-input/input-error';
 import { NESTED_STACK } from '../nag/engine/resource-types';
-
-/** Bad input: an unreadable file, something that is not a template, a bad option. Exit code 2. */
-export class InputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InputError';
-    Object.setPrototypeOf(this, InputError.prototype);
-  }
-}
 
 /** One template to check. */
 export interface LoadedTemplate {

@@ -21,7 +21,7 @@ import { formatBytes, Limits, maxDecompressedBytes } from './limits';
 import { InventoryFile, InventoryManifest } from './manifest';
 import { Expectation, KeyLookup, ObjectJudge, ObjectSink } from './object-judge';
 import { readParquetObjects } from './parquet';
-import { InputError } from '../check/load';
+import { InputError } from '../cli-input/input-error';
 
 export interface AuditOptions {
   readonly manifest: InventoryManifest;

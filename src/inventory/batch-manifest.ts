@@ -17,7 +17,7 @@
  */
 import { createHash, Hash } from 'crypto';
 import * as fs from 'fs';
-import { InputError } from '../check/load';
+import { InputError } from '../cli-input/input-error';
 
 const BLOCK = 256 * 1024;
 

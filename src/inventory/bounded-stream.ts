@@ -5,7 +5,7 @@
  */
 import { Transform, TransformCallback } from 'stream';
 import { formatBytes, formatDuration } from './limits';
-import { InputError } from '../check/load';
+import { InputError } from '../cli-input/input-error';
 
 export interface BoundOptions {
   /** Names the input in messages. */

@@ -20,7 +20,7 @@
 import { createHash } from 'crypto';
 import { BatchOperation, ExpectedMode } from './remediation';
 import { ClientOptions, loadSdk, sdkProblem } from './sdk';
-import { InputError } from '../check/load';
+import { InputError } from '../cli-input/input-error';
 
 export interface JobParameters {
   readonly accountId: string;

@@ -16,7 +16,7 @@ import { Limits, formatBytes, formatDuration } from './limits';
 import { InventoryFile } from './manifest';
 import { ClientOptions, s3Client, sdkProblem } from './sdk';
 import { describe, StorageLocation } from './storage-location';
-import { InputError } from '../check/load';
+import { InputError } from '../cli-input/input-error';
 
 export class InventoryReader {
   private client: any;

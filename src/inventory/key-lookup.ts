@@ -12,7 +12,7 @@ import { InventoryObject, objectKey } from './inventory-object';
 import { InventoryReader } from './inventory-reader';
 import { KeyLookup, KeyLookupResult } from './object-judge';
 import { sdkProblem } from './sdk';
-import { InputError } from '../check/load';
+import { InputError } from '../cli-input/input-error';
 
 export const DEFAULT_CONCURRENCY = 16;
 

@@ -6,7 +6,7 @@
  * what S3 delivers (an object key is at most 1,024 bytes, so a CSV row of S3 Inventory is a few
  * KiB at most; gzip compresses inventory CSV about 10 to 30 times).
  */
-import { InputError } from '../check/load';
+import { InputError } from '../cli-input/input-error';
 
 export interface Limits {
   /** The most bytes a manifest.json (or manifest.checksum) may have. */

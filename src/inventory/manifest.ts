@@ -16,7 +16,7 @@
  * inventories carry a schema there instead, and their data files carry it too (read there). ORC
  * is refused.
  */
-import { InputError } from '../check/load';
+import { InputError } from '../cli-input/input-error';
 
 export interface InventoryFile {
   /** The data file's key in the destination bucket. */

@@ -9,7 +9,7 @@
 import { AuditCounts } from './audit-counts';
 import { InventoryObject, objectKey } from './inventory-object';
 import { BatchOperation, ExpectedMode, remedy } from './remediation';
-import { InputError } from '../check/load';
+import { InputError } from '../cli-input/input-error';
 
 export interface Expectation {
   readonly mode: ExpectedMode;

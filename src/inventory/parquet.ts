@@ -23,7 +23,7 @@ import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { encodeKey, InventoryObject } from './inventory-object';
 import { formatBytes, Limits, maxDecompressedBytes } from './limits';
-import { InputError } from '../check/load';
+import { InputError } from '../cli-input/input-error';
 
 const COLUMNS = ['bucket', 'key', 'version_id', 'is_latest', 'is_delete_marker', 'size', 'storage_class', 'encryption_status',
   'bucket_key_status', 'is_bucket_key_enabled', 'kms_key_arn', 'intelligent_tiering_access_tier'];

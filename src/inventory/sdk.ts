@@ -4,7 +4,7 @@
  * depend on either (jsii accepts only jsii modules as peer dependencies, see .projenrc.ts), so a
  * local-file audit runs without the SDK and the user installs it to reach S3.
  */
-import { InputError } from '../check/load';
+import { InputError } from '../cli-input/input-error';
 
 export type SdkPackage = '@aws-sdk/client-s3' | '@aws-sdk/client-s3-control';
 

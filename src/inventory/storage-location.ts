@@ -1,7 +1,7 @@
 /**
  * Where a manifest, a data file or a batch manifest lives: an `s3://bucket/key` URI or a local path.
  */
-import { InputError } from '../check/load';
+import { InputError } from '../cli-input/input-error';
 
 export type StorageLocation =
   | { readonly kind: 's3'; readonly bucket: string; readonly key: string }

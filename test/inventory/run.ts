@@ -1,4 +1,4 @@
-import { main } from '../../src/check/main';
+import { main } from '../../src/cli/main';
 
 /** Runs the CLI in-process; `tty` makes standard error a terminal (progress line). */
 export async function run(argv: string[], options: { tty?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -3,11 +3,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { main } from '../../src/check/main';
+import { main } from '../../src/cli/main';
 import { S3EncryptionChecks, S3EncryptionChecksProps } from '../../src/nag';
-import { evaluateTemplate, isFailure } from '../../src/nag/engine/evaluate';
+import { isFailure } from '../../src/nag/engine/evaluate';
 import { DEFAULT_POLICY, EnginePolicy } from '../../src/nag/engine/policy';
 import { TemplateIndex } from '../../src/nag/engine/template-index';
+import { evaluateTemplate } from '../../src/nag/rules/evaluate-template';
 
 export const FIXTURES = path.join(__dirname, '..', 'fixtures', 'templates');
 

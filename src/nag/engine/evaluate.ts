@@ -1,6 +1,5 @@
-import { EncryptionRule, RuleResult, RuleStatus, ruleId } from './rule';
+import { EncryptionRule, RuleResult, RuleStatus } from './rule';
 import { CfnResourceView, TemplateIndex } from './template-index';
-import { ALL_RULES } from '../rules';
 
 /** The result of one rule on one resource. */
 export interface Finding {
@@ -25,29 +24,6 @@ export function runRule(rule: EncryptionRule, resource: CfnResourceView, index: 
   } catch (e) {
     return { status: RuleStatus.UNKNOWN, message: `cannot resolve: the rule failed on this resource (${(e as Error).message})` };
   }
-}
-
-/** Every applicable (rule, resource) result of a template: passes and findings. */
-export function evaluateTemplate(index: TemplateIndex, rules: readonly EncryptionRule[] = ALL_RULES): Finding[] {
-  const out: Finding[] = [];
-  for (const resource of index.resources.values()) {
-    for (const rule of rules) {
-      const r = runRule(rule, resource, index);
-      if (r.status !== RuleStatus.NOT_APPLICABLE) {
-        out.push({
-          ruleId: ruleId(rule),
-          ruleName: rule.name,
-          logicalId: resource.logicalId,
-          resourceType: resource.type,
-          status: r.status,
-          finding: rule.finding,
-          detail: r.message,
-          fix: rule.fix,
-        });
-      }
-    }
-  }
-  return out;
 }
 
 /** Whether a result is a failure (NON_COMPLIANT, or UNKNOWN: a value that could not be resolved). */

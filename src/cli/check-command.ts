@@ -1,24 +1,20 @@
+/**
+ * `cdk-secure-bucket check`: the command line of the template check (src/check): its usage and
+ * options, the policy they build, and where the report goes.
+ */
 import * as fs from 'fs';
-import { Acknowledgement, parseAcknowledgements } from './acknowledgements';
-import { ArgReader } from './args';
-import { checkTemplates, parseMode, policyFromJson } from './check';
-import { InputError, STDIN, loadInputs } from './load';
-import { VERSION } from './package-info';
-import { formatJson, formatJunit, formatSarif, formatText, isOpen, summary } from './report';
-import { AUDIT_USAGE, auditInventoryCommand } from '../inventory/command';
+import { ArgReader } from './arg-reader';
+import { CliIo } from './cli-io';
+import { Acknowledgement, parseAcknowledgements } from '../check/acknowledgements';
+import { checkTemplates, parseMode, policyFromJson } from '../check/check';
+import { STDIN, loadInputs } from '../check/load';
+import { VERSION } from '../check/package-info';
+import { formatJson, formatJunit, formatSarif, formatText, isOpen, summary } from '../check/report';
+import { InputError } from '../cli-input/input-error';
 import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
 import { toEnginePolicy } from '../nag/engine/policy';
 
-/** Where the command reads and writes. */
-export interface CliIo {
-  readonly stdout: { write(s: string): unknown };
-  /** `isTTY`: whether a progress line may be drawn there (audit-inventory). */
-  readonly stderr: { isTTY?: boolean; write(s: string): unknown };
-  /** Where `-` reads a template from (default: none, so `-` reads an empty text). */
-  readonly stdin?: AsyncIterable<string | Buffer>;
-}
-
-/** `check` before deploy (templates); `audit-inventory` after deploy (every object, from S3 Inventory). */
+/** The usage of `check`, which runs before deploy, on templates. */
 export const CHECK_USAGE = `Usage: cdk-secure-bucket check <cdk.out directory | template.json | template.yaml | - ...> [options]
 
 Checks that every S3 bucket in the templates (nested stacks included) meets
@@ -39,9 +35,6 @@ Options:
 Exit status: 0 compliant (acknowledged findings reported apart), 1 findings, 2 bad input.
 `;
 
-/** Both commands' usage. */
-export const USAGE = `${CHECK_USAGE}\n${AUDIT_USAGE}`;
-
 const FORMATS = ['text', 'json', 'sarif', 'junit'];
 /** The options that take no value: `--flag=value` on one of these is an error, not a path. */
 const FLAGS = ['-h', '--help', '--version', '--no-exempt-log-buckets'];
@@ -57,36 +50,8 @@ async function readAll(stdin: AsyncIterable<string | Buffer> | undefined): Promi
   return text;
 }
 
-/**
- * Runs the command. Returns the exit code: 0 compliant, 1 findings, 2 bad input.
- */
-export async function main(argv: string[], io: CliIo = process): Promise<number> {
-  try {
-    return await run(argv, io);
-  } catch (e) {
-    if (e instanceof InputError) {
-      io.stderr.write(`cdk-secure-bucket: ${e.message}\n`);
-      return 2;
-    }
-    io.stderr.write(`cdk-secure-bucket: internal error: ${(e as Error).stack ?? e}\n`);
-    return 2;
-  }
-}
-
-async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = [...argv];
-  if (args.length === 0 || args[0] === '-h' || args[0] === '--help') {
-    (args.length === 0 ? io.stderr : io.stdout).write(USAGE);
-    return args.length === 0 ? 2 : 0;
-  }
-  if (args[0] === '--version') {
-    io.stdout.write(`${VERSION}\n`);
-    return 0;
-  }
-  const command = args.shift()!;
-  if (command === 'audit-inventory') return auditInventoryCommand(args, io);
-  if (command !== 'check') throw new InputError(`unknown command '${command}' (the commands are 'check' and 'audit-inventory'; see --help)`);
-
+/** Runs `check` (argv after `check`). Returns the exit code: 0 compliant, 1 findings; throws InputError on bad input. */
+export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   const inputs: string[] = [];
   let format = 'text';
   let output: string | undefined;

@@ -10,21 +10,21 @@ const ROOT = path.join(__dirname, '..', '..');
 const SRC = path.join(ROOT, 'src');
 
 /**
- * Compiles the `check` command (src/check/index.ts, cli.ts and every file they import) with
- * the project's tsconfig, as lib/ is built, into a fresh folder laid out like the
- * package: <dir>/lib/check/cli.js beside <dir>/package.json.
+ * Compiles the CLI (src/cli/bin.ts and every file it imports) with the project's tsconfig, as
+ * lib/ is built, into a fresh folder laid out like the package: <dir>/lib/cli/bin.js beside
+ * <dir>/package.json.
  */
-function buildCheck(): string {
+function buildCli(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'layering-'));
   const config = ts.readConfigFile(path.join(ROOT, 'tsconfig.json'), ts.sys.readFile);
   const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT);
-  const program = ts.createProgram([path.join(SRC, 'check', 'index.ts'), path.join(SRC, 'check', 'cli.ts')], {
+  const program = ts.createProgram([path.join(SRC, 'cli', 'bin.ts')], {
     ...options, rootDir: SRC, outDir: path.join(dir, 'lib'), declaration: false, inlineSourceMap: false, inlineSources: false,
   });
   const result = program.emit();
   const errors = ts.getPreEmitDiagnostics(program).concat(result.diagnostics)
     .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
-  if (errors.length > 0 || result.emitSkipped) throw new Error(`src/check does not compile:\n${errors.join('\n')}`);
+  if (errors.length > 0 || result.emitSkipped) throw new Error(`src/cli does not compile:\n${errors.join('\n')}`);
   fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
   return dir;
 }
@@ -34,31 +34,31 @@ function node(args: string[]) {
   return spawnSync(process.execPath, args, { ...BOUNDED_CHILD, encoding: 'utf8', env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') } });
 }
 
-describe('the check command at run time', () => {
+describe('the CLI at run time', () => {
   let dir: string;
-  beforeAll(() => { dir = buildCheck(); }, 120_000);
+  beforeAll(() => { dir = buildCli(); }, 120_000);
 
-  test('loading lib/check and its bin loads neither aws-cdk-lib, cdk-nag, constructs nor the construct layer', () => {
-    const script = [path.join(dir, 'lib', 'check'), path.join(dir, 'lib', 'check', 'cli.js')].map((m) => `require(${JSON.stringify(m)});`).join('')
-      + 'process.stdout.write(JSON.stringify(Object.keys(require.cache)));';
-    const r = node(['-e', script]);
+  test('loading the bin (lib/cli/bin.js) loads neither aws-cdk-lib, cdk-nag, constructs nor the construct layer', () => {
+    const bin = path.join(dir, 'lib', 'cli', 'bin.js');
+    const r = node(['-e', `require(${JSON.stringify(bin)});process.stdout.write(JSON.stringify(Object.keys(require.cache)));`]);
     expect(r.stderr).toBe('');
     const loaded: string[] = JSON.parse(r.stdout);
-    expect(loaded).toContain(path.join(dir, 'lib', 'check', 'cli.js'));
+    expect(loaded).toContain(bin);
     expect(loaded).toContain(path.join(dir, 'lib', 'nag', 'engine', 'evaluate.js'));
     const packages = [...new Set(loaded.map((f) => /[\\/]node_modules[\\/]((@[^\\/]+[\\/])?[^\\/]+)/.exec(f)?.[1]).filter((p) => p !== undefined))];
     expect(packages).toEqual(['yaml']);
     const layers = [...new Set(loaded.filter((f) => f.startsWith(path.join(dir, 'lib')))
       .map((f) => path.relative(path.join(dir, 'lib'), f).split(path.sep).slice(0, 2).join('/')))].sort();
-    expect(layers).toEqual(['check/acknowledgements.js', 'check/args.js', 'check/check.js', 'check/cli.js', 'check/index.js', 'check/load.js', 'check/main.js', 'check/package-info.js',
-      'check/report.js', 'inventory/audit-counts.js', 'inventory/audit.js', 'inventory/batch-manifest.js', 'inventory/bounded-stream.js', 'inventory/command.js', 'inventory/create-job.js',
+    expect(layers).toEqual(['check/acknowledgements.js', 'check/check.js', 'check/load.js', 'check/package-info.js', 'check/report.js',
+      'cli-input/input-error.js', 'cli/arg-reader.js', 'cli/audit-inventory-command.js', 'cli/bin.js', 'cli/check-command.js', 'cli/main.js',
+      'inventory/audit-counts.js', 'inventory/audit-run.js', 'inventory/audit.js', 'inventory/batch-manifest.js', 'inventory/bounded-stream.js', 'inventory/create-job.js',
       'inventory/csv.js', 'inventory/inventory-object.js', 'inventory/inventory-reader.js', 'inventory/key-lookup.js', 'inventory/limits.js',
       'inventory/manifest.js', 'inventory/object-judge.js', 'inventory/parquet.js', 'inventory/progress.js', 'inventory/remediation.js', 'inventory/report.js',
       'inventory/sdk.js', 'inventory/storage-location.js', 'inventory/terminal-text.js', 'nag/engine', 'nag/rules']);
   });
 
   test('the built bin runs: --version and a check (start-up printed for the record)', () => {
-    const cli = path.join(dir, 'lib', 'check', 'cli.js');
+    const cli = path.join(dir, 'lib', 'cli', 'bin.js');
     const started = process.hrtime.bigint();
     const version = node([cli, '--version']);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -75,7 +75,7 @@ describe('the check command at run time', () => {
       + " if (req.startsWith('@aws-sdk/')) { const e = new Error(`Cannot find module '${req}'`); e.code = 'MODULE_NOT_FOUND'; throw e; } return r.call(this, req, ...rest); };");
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'layering-inventory-'));
     const manifest = writeInventory(root, buildInventory({ files: [[{ key: 'a', status: 'SSE-KMS' }], [{ key: 'b', status: 'NOT-SSE' }]], destinationBucket: 'inv' }));
-    const cli = path.join(dir, 'lib', 'check', 'cli.js');
+    const cli = path.join(dir, 'lib', 'cli', 'bin.js');
     const local = node(['-r', block, cli, 'audit-inventory', manifest, '--expect-mode', 'SSE-KMS', '--format', 'json']);
     expect([local.status, local.stderr]).toEqual([1, '']);
     expect(JSON.parse(local.stdout)).toMatchObject({ objects: 2, nonCompliant: 1 });
@@ -106,27 +106,36 @@ function badImports(files: string[], allowed: (target: string) => boolean): stri
 
 const within = (...dirs: string[]) => (target: string) => dirs.some((d) => target === d || target.startsWith(d + path.sep));
 
+/**
+ * Which folders each folder of the command line and the rule engine may import (its own subfolders
+ * included), and which packages: every import points down. The CLI dispatches to the `check` and
+ * `inventory` libraries; `check` runs the rules over templates; `inventory` audits objects; both
+ * throw the leaf InputError. The engine imports nothing but itself, the rules only the engine, and
+ * the renderer of a stack's template (stack-template) only aws-cdk-lib.
+ */
+const NODE = ['crypto', 'fs', 'os', 'path', 'stream', 'stream/promises', 'string_decoder', 'url', 'zlib'];
+const LAYERS: ReadonlyArray<{ folder: string; folders: string[]; packages: string[] }> = [
+  { folder: 'cli', folders: ['cli', 'check', 'inventory', 'cli-input', 'nag/engine'], packages: ['fs'] },
+  { folder: 'check', folders: ['check', 'nag/rules', 'nag/engine', 'cli-input'], packages: ['fs', 'path', 'yaml'] },
+  { folder: 'inventory', folders: ['inventory', 'cli-input'], packages: NODE },
+  { folder: 'cli-input', folders: ['cli-input'], packages: [] },
+  { folder: 'nag/rules', folders: ['nag/rules', 'nag/engine'], packages: [] },
+  { folder: 'nag/engine', folders: ['nag/engine'], packages: [] },
+  { folder: 'stack-template', folders: ['stack-template'], packages: ['aws-cdk-lib'] },
+  // The cdk-nag pack: the engine, the rules and the renderer, none of the constructs' internals (src/private).
+  { folder: 'nag', folders: ['nag', 'stack-template'], packages: ['aws-cdk-lib', 'cdk-nag', 'constructs'] },
+];
+
 describe('layering of the sources', () => {
-  test('the engine (src/nag/engine, src/nag/rules) imports only itself: no construct layer, aws-cdk-lib, cdk-nag or constructs', () => {
-    const engine = [path.join(SRC, 'nag', 'engine'), path.join(SRC, 'nag', 'rules')];
-    const files = engine.flatMap(tsFiles);
-    expect(files.length).toBeGreaterThan(10);
-    expect(badImports(files, within(...engine))).toEqual([]);
+  test.each(LAYERS)('src/$folder imports only $folders and $packages', ({ folder, folders, packages }) => {
+    const files = tsFiles(path.join(SRC, ...folder.split('/')));
+    expect(files.length).toBeGreaterThan(0);
+    const allowed = within(...folders.map((f) => path.join(SRC, ...f.split('/'))));
+    expect(badImports(files, (t) => packages.includes(t) || allowed(t))).toEqual([]);
   });
 
-  test('the check command (src/check) imports only itself, the engine, the inventory command, node built-ins and yaml', () => {
-    const allowed = within(path.join(SRC, 'check'), path.join(SRC, 'nag', 'engine'), path.join(SRC, 'nag', 'rules'), path.join(SRC, 'inventory'));
-    const builtins = new Set(['fs', 'path', 'yaml']);
-    expect(badImports(tsFiles(path.join(SRC, 'check')), (t) => builtins.has(t) || allowed(t))).toEqual([]);
-  });
-
-  test('the inventory command (src/inventory) imports only itself, the CLI\'s InputError and argument reader, and node built-ins (the AWS SDK only by a lazy require)', () => {
-    const allowed = within(path.join(SRC, 'inventory'));
-    const builtins = new Set(['crypto', 'fs', 'os', 'path', 'stream', 'stream/promises', 'string_decoder', 'url', 'zlib']);
-    const files = tsFiles(path.join(SRC, 'inventory'));
-    expect(files.length).toBeGreaterThan(10);
-    expect(badImports(files, (t) => builtins.has(t) || allowed(t) || t === path.join(SRC, 'check', 'load') || t === path.join(SRC, 'check', 'args'))).toEqual([]);
-    // The SDK is required by name inside a function only (loading the bin loads no @aws-sdk package: see above).
+  test('the inventory library requires the AWS SDK only lazily, by name, inside a function', () => {
+    // Loading the bin loads no @aws-sdk package: see above.
     expect(fs.readFileSync(path.join(SRC, 'inventory', 'sdk.ts'), 'utf8')).toMatch(/export type SdkPackage = '@aws-sdk\/client-s3' \| '@aws-sdk\/client-s3-control';/);
   });
 

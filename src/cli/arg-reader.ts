@@ -1,4 +1,4 @@
-import { InputError } from './load';
+import { InputError } from '../cli-input/input-error';
 
 /**
  * The command line of a `cdk-secure-bucket` command, read one option at a time: `--opt value` and

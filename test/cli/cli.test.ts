@@ -5,7 +5,8 @@ import Ajv04 from 'ajv-draft-04';
 import { App, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { EncryptionMode, EncryptionModeKind, SecureBucket } from '../../src';
-import { CliIo, main } from '../../src/check/main';
+import { CliIo } from '../../src/cli/cli-io';
+import { main } from '../../src/cli/main';
 import { S3EncryptionChecks } from '../../src/nag';
 import { FIXTURES, runCli } from '../nag/helpers';
 
