@@ -47,11 +47,13 @@ describe('the CLI at run time', () => {
     expect(loaded).toContain(path.join(dir, 'lib', 'nag', 'engine', 'evaluate.js'));
     const packages = [...new Set(loaded.map((f) => /[\\/]node_modules[\\/]((@[^\\/]+[\\/])?[^\\/]+)/.exec(f)?.[1]).filter((p) => p !== undefined))];
     expect(packages).toEqual(['yaml']);
+    // Files of the CLI and its libraries one by one; the engine, the rules and the mode table (shared with the constructs) as folders.
     const layers = [...new Set(loaded.filter((f) => f.startsWith(path.join(dir, 'lib')))
-      .map((f) => path.relative(path.join(dir, 'lib'), f).split(path.sep).slice(0, 2).join('/')))].sort();
+      .map((f) => path.relative(path.join(dir, 'lib'), f).split(path.sep))
+      .map((p) => (p[0] === 'encryption-modes' ? p.slice(0, 1) : p.slice(0, 2)).join('/')))].sort();
     expect(layers).toEqual(['check/acknowledgements.js', 'check/check.js', 'check/load.js', 'check/package-info.js', 'check/report.js',
       'cli-input/input-error.js', 'cli/arg-reader.js', 'cli/audit-inventory-command.js', 'cli/bin.js', 'cli/check-command.js', 'cli/main.js',
-      'inventory/audit-counts.js', 'inventory/audit-run.js', 'inventory/audit.js', 'inventory/batch-manifest.js', 'inventory/bounded-stream.js', 'inventory/create-job.js',
+      'encryption-modes', 'inventory/audit-counts.js', 'inventory/audit-run.js', 'inventory/audit.js', 'inventory/batch-manifest.js', 'inventory/bounded-stream.js', 'inventory/create-job.js',
       'inventory/csv.js', 'inventory/inventory-object.js', 'inventory/inventory-reader.js', 'inventory/key-lookup.js', 'inventory/limits.js',
       'inventory/manifest.js', 'inventory/object-judge.js', 'inventory/parquet.js', 'inventory/progress.js', 'inventory/remediation.js', 'inventory/report.js',
       'inventory/sdk.js', 'inventory/storage-location.js', 'inventory/terminal-text.js', 'nag/engine', 'nag/rules']);
@@ -110,20 +112,22 @@ const within = (...dirs: string[]) => (target: string) => dirs.some((d) => targe
  * Which folders each folder of the command line and the rule engine may import (its own subfolders
  * included), and which packages: every import points down. The CLI dispatches to the `check` and
  * `inventory` libraries; `check` runs the rules over templates; `inventory` audits objects; both
- * throw the leaf InputError. The engine imports nothing but itself, the rules only the engine, and
- * the renderer of a stack's template (stack-template) only aws-cdk-lib.
+ * throw the leaf InputError. The engine imports nothing but itself and the table of encryption
+ * modes (the bottom layer), the rules only the engine and that table, and the renderer of a
+ * stack's template (stack-template) only aws-cdk-lib.
  */
 const NODE = ['crypto', 'fs', 'os', 'path', 'stream', 'stream/promises', 'string_decoder', 'url', 'zlib'];
 const LAYERS: ReadonlyArray<{ folder: string; folders: string[]; packages: string[] }> = [
-  { folder: 'cli', folders: ['cli', 'check', 'inventory', 'cli-input', 'nag/engine'], packages: ['fs'] },
-  { folder: 'check', folders: ['check', 'nag/rules', 'nag/engine', 'cli-input'], packages: ['fs', 'path', 'yaml'] },
-  { folder: 'inventory', folders: ['inventory', 'cli-input'], packages: NODE },
+  { folder: 'cli', folders: ['cli', 'check', 'inventory', 'cli-input', 'nag/engine', 'encryption-modes'], packages: ['fs'] },
+  { folder: 'check', folders: ['check', 'nag/rules', 'nag/engine', 'encryption-modes', 'cli-input'], packages: ['fs', 'path', 'yaml'] },
+  { folder: 'inventory', folders: ['inventory', 'encryption-modes', 'cli-input'], packages: NODE },
   { folder: 'cli-input', folders: ['cli-input'], packages: [] },
-  { folder: 'nag/rules', folders: ['nag/rules', 'nag/engine'], packages: [] },
-  { folder: 'nag/engine', folders: ['nag/engine'], packages: [] },
+  { folder: 'nag/rules', folders: ['nag/rules', 'nag/engine', 'encryption-modes'], packages: [] },
+  { folder: 'nag/engine', folders: ['nag/engine', 'encryption-modes'], packages: [] },
+  { folder: 'encryption-modes', folders: ['encryption-modes'], packages: [] },
   { folder: 'stack-template', folders: ['stack-template'], packages: ['aws-cdk-lib'] },
   // The cdk-nag pack: the engine, the rules and the renderer, none of the constructs' internals (src/private).
-  { folder: 'nag', folders: ['nag', 'stack-template'], packages: ['aws-cdk-lib', 'cdk-nag', 'constructs'] },
+  { folder: 'nag', folders: ['nag', 'encryption-modes', 'stack-template'], packages: ['aws-cdk-lib', 'cdk-nag', 'constructs'] },
 ];
 
 describe('layering of the sources', () => {
