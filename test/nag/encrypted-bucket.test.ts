@@ -1,4 +1,4 @@
-import { NO_MODE, bucketWithMode, encryptedBucket, kmsBucket, kmsBucketWithKey, s3Bucket } from '../../src/nag/engine/encrypted-bucket';
+import { NO_MODE, bucketWithMode, directoryBucket, encryptedBucket, kmsBucket, kmsBucketWithKey, s3Bucket } from '../../src/nag/engine/encrypted-bucket';
 import { EncryptionModeKind } from '../../src/nag/engine/encryption-mode-kind';
 import { RuleResult, RuleStatus, compliant } from '../../src/nag/engine/rule';
 import { TemplateIndex } from '../../src/nag/engine/template-index';
@@ -19,6 +19,7 @@ const index = new TemplateIndex({
     Dsse: { Type: 'AWS::S3::Bucket', Properties: { BucketEncryption: encryption({ SSEAlgorithm: 'aws:kms:dsse' }) } },
     ParamKey: { Type: 'AWS::S3::Bucket', Properties: { BucketEncryption: encryption({ SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { Ref: 'KeyParam' } }) } },
     Directory: { Type: 'AWS::S3Express::DirectoryBucket', Properties: {} },
+    UnresolvableDirectory: { Type: 'AWS::S3Express::DirectoryBucket', unresolvable: 'the properties of S/UnresolvableDirectory' },
   },
 });
 
@@ -37,6 +38,15 @@ describe('s3Bucket', () => {
     expect(run(s3Bucket, 'Directory')).toEqual({ result: NOT_APPLICABLE, seen: [] });
     expect(run(s3Bucket, 'Key')).toEqual({ result: NOT_APPLICABLE, seen: [] });
     expect(run(s3Bucket, 'Unresolvable')).toEqual({ result: { status: RuleStatus.UNKNOWN, message: 'cannot resolve: the properties of S/Unresolvable' }, seen: [] });
+  });
+});
+
+describe('directoryBucket', () => {
+  test('hands over a directory bucket; general purpose buckets are not applicable; unresolvable properties are UNKNOWN', () => {
+    expect(run(directoryBucket, 'Directory').seen.map((b) => b.resource.logicalId)).toEqual(['Directory']);
+    expect(run(directoryBucket, 'Plain')).toEqual({ result: NOT_APPLICABLE, seen: [] });
+    expect(run(directoryBucket, 'UnresolvableDirectory'))
+      .toEqual({ result: { status: RuleStatus.UNKNOWN, message: 'cannot resolve: the properties of S/UnresolvableDirectory' }, seen: [] });
   });
 });
 

@@ -1,6 +1,6 @@
 import { BucketEncryption, KeyRef, bucketEncryption, isKmsMode, resolveKey } from './bucket-model';
 import { EncryptionModeKind } from './encryption-mode-kind';
-import { GENERAL_PURPOSE_BUCKET } from './resource-types';
+import { DIRECTORY_BUCKET, GENERAL_PURPOSE_BUCKET } from './resource-types';
 import { RuleResult, cannotResolve, notApplicable } from './rule';
 import { CfnResourceView, TemplateIndex } from './template-index';
 
@@ -9,7 +9,7 @@ import { CfnResourceView, TemplateIndex } from './template-index';
 // rule of that kind made first: a resource that is not such a bucket is NOT_APPLICABLE, a value
 // that cannot be resolved is UNKNOWN (never a pass), so a rule states only its own verdict.
 
-/** A general purpose bucket (AWS::S3::Bucket) whose properties resolved. */
+/** A bucket (a general purpose AWS::S3::Bucket unless the accessor says otherwise) whose properties resolved. */
 export interface S3Bucket {
   readonly resource: CfnResourceView;
 }
@@ -41,13 +41,23 @@ export type Evaluate = (resource: CfnResourceView, index: TemplateIndex) => Rule
 /** Why a rule on the bucket's mode does not apply to a bucket without one (S3DefaultEncryptionMode reports it). */
 export const NO_MODE = 'no default encryption mode (S3DefaultEncryptionMode reports it)';
 
-/** Judges general purpose buckets whose properties resolved; other resources are not applicable. */
-export function s3Bucket(judge: Judge<S3Bucket>): Evaluate {
+/** Judges the resources of one type whose properties resolved; other resources are not applicable. */
+function resolvedOfType(type: string, judge: Judge<S3Bucket>): Evaluate {
   return (resource, index) => {
-    if (resource.type !== GENERAL_PURPOSE_BUCKET) return notApplicable();
+    if (resource.type !== type) return notApplicable();
     if (resource.unresolvable) return cannotResolve(resource.unresolvable);
     return judge({ resource }, index);
   };
+}
+
+/** Judges general purpose buckets whose properties resolved; other resources are not applicable. */
+export function s3Bucket(judge: Judge<S3Bucket>): Evaluate {
+  return resolvedOfType(GENERAL_PURPOSE_BUCKET, judge);
+}
+
+/** Judges directory buckets (S3 Express One Zone) whose properties resolved; other resources are not applicable. */
+export function directoryBucket(judge: Judge<S3Bucket>): Evaluate {
+  return resolvedOfType(DIRECTORY_BUCKET, judge);
 }
 
 /** Judges general purpose buckets whose default encryption could be read (present or not). */

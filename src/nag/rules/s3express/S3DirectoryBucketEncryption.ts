@@ -1,6 +1,6 @@
+import { directoryBucket } from '../../engine/encrypted-bucket';
 import { EncryptionModeKind } from '../../engine/encryption-mode-kind';
-import { DIRECTORY_BUCKET } from '../../engine/resource-types';
-import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
+import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant } from '../../engine/rule';
 
 const MODES: Record<string, EncryptionModeKind> = { 'AES256': EncryptionModeKind.SSE_S3, 'aws:kms': EncryptionModeKind.SSE_KMS };
 const NAMES: Record<string, string> = { SSE_S3: 'SSE-S3', SSE_KMS: 'SSE-KMS', DSSE_KMS: 'DSSE-KMS', SSE_C: 'SSE-C' };
@@ -20,9 +20,7 @@ export const S3DirectoryBucketEncryption: EncryptionRule = {
   name: 'S3DirectoryBucketEncryption',
   finding: 'The S3 directory bucket has no default encryption, or its mode or key is not allowed by the encryption policy.',
   fix: 'Set BucketEncryption.ServerSideEncryptionConfiguration on the AWS::S3Express::DirectoryBucket with an allowed mode (AES256 or aws:kms) and, for aws:kms, KMSMasterKeyID set to a customer-managed key (one named in allowedKmsKeyArns when the policy names keys).',
-  evaluate(bucket, index): RuleResult {
-    if (bucket.type !== DIRECTORY_BUCKET) return notApplicable();
-    if (bucket.unresolvable) return cannotResolve(bucket.unresolvable);
+  evaluate: directoryBucket(({ resource: bucket }, index): RuleResult => {
     const rules = list((bucket.properties.BucketEncryption as any)?.ServerSideEncryptionConfiguration);
     const dflt = (rules[0] as any)?.ServerSideEncryptionByDefault;
     if (dflt === undefined) return nonCompliant('no default encryption is configured (BucketEncryption)');
@@ -48,5 +46,5 @@ export const S3DirectoryBucketEncryption: EncryptionRule = {
     if (inTemplate) return compliant();
     if (/(^|:)alias\/aws\//.test(key.value)) return nonCompliant(`the directory bucket uses the AWS managed key ${key.value}`);
     return cannotResolve(`the KMS key ${key.value} is defined outside this template, so it cannot be confirmed to be customer-managed (name it in allowedKmsKeyArns)`);
-  },
+  }),
 };
