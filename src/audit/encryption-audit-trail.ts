@@ -1,28 +1,24 @@
-import { ArnFormat, Duration, Lazy, Names, RemovalPolicy, Resource, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Lazy, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
-import { AccessLogsBucket } from './access-logs-bucket';
 import { ADVANCED_EVENT_SELECTOR_VALUE_LIMIT, DataEventSelection } from './data-event-selection';
 import { DataEvents } from './data-events';
-import { validateTrailName, validateWholeDays } from './validate-audit-props';
+import { checkTrailTemplate } from './trail-final-template';
+import { addTrailLogBucket } from './trail-log-bucket';
+import {
+  CLOUDTRAIL_SERVICE, cloudTrailKeyStatements, cloudWatchLogsDeliveryStatement, cloudWatchLogsKeyStatement, trailSourceArnCondition,
+} from './trail-policies';
+import { trailSettings } from './trail-settings';
 import { SecureBucketConfigError } from '../private/errors';
-import { enableEventBridgeOnL1 } from '../private/event-bridge';
-import { checkFinalTemplate, checkKey } from '../private/final-template-check';
-import { guardHelperBucket, trailProblems } from '../private/helper-bucket-check';
 import { denyGrantsUnlessForAwsResource } from '../private/key-grants';
-import { SECURE_BASELINE } from '../private/secure-baseline';
-import { enableServerAccessLogs } from '../private/server-access-logs';
 import { rememberCreationProps, sharedInStack } from '../private/shared-in-stack';
 
 const BRAND = Symbol.for('cdk-secure-bucket.EncryptionAuditTrail');
 const SHARED_ID = 'SecureBucketAuditTrail';
-const CLOUDTRAIL_SERVICE = 'cloudtrail.amazonaws.com';
-const NONCURRENT_VERSION_EXPIRY = Duration.days(30);
-const ABORT_INCOMPLETE_MULTIPART_UPLOAD = Duration.days(7);
 
 /**
  * Properties for an `EncryptionAuditTrail`.
@@ -252,103 +248,40 @@ export class EncryptionAuditTrail extends Resource implements cloudtrail.ITrailR
     super(scope, id, { physicalName: props.trailName });
     Object.defineProperty(this, BRAND, { value: true });
     rememberCreationProps(this, props);
-
-    validateTrailName(this, props.trailName);
-    const logRetention = props.logRetention ?? Duration.days(365);
-    validateWholeDays(this, 'logRetention', logRetention, 1, undefined,
-      'set logRetention to a whole number of days, at least Duration.days(1)');
-    const lockRetention = props.logFileLockRetention ?? s3.ObjectLockRetention.governance(logRetention);
-    validateLockRetention(this, lockRetention, logRetention);
-    const rotationPeriod = props.keyRotationPeriod ?? Duration.days(365);
-    validateWholeDays(this, 'keyRotationPeriod', rotationPeriod, 90, 2560,
-      'set keyRotationPeriod to a whole number of days between Duration.days(90) and Duration.days(2560)');
-    const cloudWatchLogs = props.cloudWatchLogs ?? true;
-    if (!cloudWatchLogs && props.cloudWatchLogsRetention !== undefined) {
-      throw new SecureBucketConfigError(this, 'cloudWatchLogsRetention',
-        'is set but cloudWatchLogs is false, so there is no log group to retain',
-        'remove cloudWatchLogsRetention, or set cloudWatchLogs to true');
-    }
-    const cloudWatchLogsRetention = props.cloudWatchLogsRetention ?? logs.RetentionDays.ONE_YEAR;
-    if (cloudWatchLogsRetention === logs.RetentionDays.INFINITE) {
-      throw new SecureBucketConfigError(this, 'cloudWatchLogsRetention',
-        'RetentionDays.INFINITE leaves the log group without an explicit retention, which HIPAA, NIST 800-53 and PCI DSS reject',
-        'use a finite retention such as RetentionDays.TEN_YEARS (the S3 log files are kept for logRetention independently)');
-    }
-
+    const settings = trailSettings(this, props);
     const stack = Stack.of(this);
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const isMultiRegionTrail = props.isMultiRegionTrail ?? false;
-
-    // CloudTrail's requests carry aws:SourceArn = this trail's ARN. The trail
-    // depends on the key and the bucket policy, so its ARN attribute cannot be
-    // referenced from them: build it from the name when the name is known.
-    const sourceArnCondition: Record<string, Record<string, string>> = props.trailName !== undefined
-      ? { StringEquals: { 'aws:SourceArn': stack.formatArn({ service: 'cloudtrail', resource: 'trail', resourceName: props.trailName }) } }
-      : { ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudtrail', resource: 'trail', resourceName: '*' }) } };
-    const anyTrailOfAccount = `arn:${stack.partition}:cloudtrail:*:${stack.account}:trail/*`;
+    const sourceArnCondition = trailSourceArnCondition(stack, props.trailName);
 
     this.encryptionKey = new kms.Key(this, 'Key', {
       description: `Encrypts the CloudTrail log files of ${this.node.path}`,
       enableKeyRotation: true,
-      rotationPeriod,
-      removalPolicy,
+      rotationPeriod: settings.rotationPeriod,
+      removalPolicy: settings.removalPolicy,
     });
-    this.addCloudTrailKeyPolicy(sourceArnCondition, anyTrailOfAccount);
+    cloudTrailKeyStatements(stack, sourceArnCondition).forEach((s) => this.encryptionKey.addToResourcePolicy(s));
     denyGrantsUnlessForAwsResource(this.encryptionKey);
 
-    this.logBucket = new s3.Bucket(this, 'LogBucket', {
-      ...SECURE_BASELINE,
-      versioned: true,
-      // Each log and digest file CloudTrail delivers gets the bucket's default retention; the
-      // lifecycle rule below removes a version only once its lock has expired.
-      objectLockEnabled: true,
-      objectLockDefaultRetention: lockRetention,
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.encryptionKey,
-      bucketKeyEnabled: true,
-      // CloudTrail never writes with SSE-C; nobody else should either.
-      blockedEncryptionTypes: [s3.BlockedEncryptionType.SSE_C],
-      lifecycleRules: [{
-        id: 'ExpireTrailLogFiles',
-        expiration: logRetention,
-        noncurrentVersionExpiration: NONCURRENT_VERSION_EXPIRY,
-        abortIncompleteMultipartUploadAfter: ABORT_INCOMPLETE_MULTIPART_UPLOAD,
-      }],
-      removalPolicy,
-    });
-    enableEventBridgeOnL1(this.logBucket);
-    const accessLogs = props.serverAccessLogsBucket ?? AccessLogsBucket.of(this);
-    const accessLogsPrefix = props.serverAccessLogsPrefix ?? `${this.logBucket.node.path}/`;
-    enableServerAccessLogs(this.logBucket, accessLogs, accessLogsPrefix);
-    this.addCloudTrailBucketPolicy(sourceArnCondition);
-    this.acknowledgeReplication();
+    this.logBucket = addTrailLogBucket(this, this.encryptionKey, settings, sourceArnCondition, props);
 
     let cloudWatchLogsRole: iam.Role | undefined;
     let cloudWatchLogsPolicy: iam.ManagedPolicy | undefined;
-    if (cloudWatchLogs) {
+    if (settings.cloudWatchLogs) {
       const logGroupName = `/aws/cloudtrail/${props.trailName ?? Names.uniqueResourceName(this, { maxLength: 256, separator: '-' })}`;
-      this.addCloudWatchLogsKeyPolicy(logGroupName);
+      this.encryptionKey.addToResourcePolicy(cloudWatchLogsKeyStatement(stack, logGroupName));
       this.logGroup = new logs.LogGroup(this, 'LogGroup', {
         logGroupName,
         encryptionKey: this.encryptionKey,
-        retention: cloudWatchLogsRetention,
-        removalPolicy,
+        retention: settings.cloudWatchLogsRetention,
+        removalPolicy: settings.removalPolicy,
       });
       cloudWatchLogsRole = new iam.Role(this, 'CloudWatchLogsRole', {
         assumedBy: new iam.ServicePrincipal(CLOUDTRAIL_SERVICE),
         description: `Lets CloudTrail deliver ${this.node.path} to CloudWatch Logs`,
       });
-      // The log group is dedicated to this trail, so its streams (the
-      // log group ARN attribute ends in ':*') are exactly the streams
-      // CloudTrail creates for it (<account>_CloudTrail_<region>...).
       cloudWatchLogsPolicy = new iam.ManagedPolicy(this, 'CloudWatchLogsPolicy', {
         description: `Lets CloudTrail write ${this.node.path} events to ${logGroupName}`,
         roles: [cloudWatchLogsRole],
-        statements: [new iam.PolicyStatement({
-          sid: 'AWSCloudTrailCreateLogStreamAndPutLogEvents',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [this.logGroup.logGroupArn],
-        })],
+        statements: [cloudWatchLogsDeliveryStatement(this.logGroup.logGroupArn)],
       });
     }
 
@@ -357,7 +290,7 @@ export class EncryptionAuditTrail extends Resource implements cloudtrail.ITrailR
       isLogging: true,
       enableLogFileValidation: true,
       includeGlobalServiceEvents: true,
-      isMultiRegionTrail,
+      isMultiRegionTrail: settings.isMultiRegionTrail,
       kmsKeyId: this.encryptionKey.keyArn,
       s3BucketName: this.logBucket.bucketName,
       cloudWatchLogsLogGroupArn: this.logGroup?.logGroupArn,
@@ -375,23 +308,13 @@ export class EncryptionAuditTrail extends Resource implements cloudtrail.ITrailR
     });
 
     // What the final template must keep (after Aspects and overrides), checked at synth.
-    guardHelperBucket(this.logBucket, {
-      encryption: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: this.encryptionKey.keyArn },
-      bucketKey: true,
+    checkTrailTemplate(this, {
+      cfnTrail: this.cfnTrail,
+      encryptionKey: this.encryptionKey,
+      logBucket: this.logBucket,
+      settings,
+      primary: !EncryptionAuditTrail.isSharedId(id),
     });
-    const cfnKey = this.encryptionKey.node.defaultChild as kms.CfnKey;
-    const keyStatements = (cfnKey.keyPolicy as iam.PolicyDocument).toJSON()?.Statement ?? [];
-    checkFinalTemplate(this, (ctx) => [
-      ...checkKey(ctx, {
-        key: this.encryptionKey,
-        cfnKey,
-        prop: 'encryptionKey',
-        rotationPeriodInDays: rotationPeriod.isUnresolved() ? undefined : rotationPeriod.toDays(),
-        retained: removalPolicy === RemovalPolicy.RETAIN,
-        requiredStatements: keyStatements,
-      }),
-      ...trailProblems(stack, ctx.resourceOf(this.cfnTrail)?.raw, this.node.path, this.encryptionKey, this.logBucket),
-    ], !EncryptionAuditTrail.isSharedId(id));
   }
 
   /** A reference to this trail. */
@@ -443,103 +366,5 @@ export class EncryptionAuditTrail extends Resource implements cloudtrail.ITrailR
         'give this bucket another EncryptionAuditTrail via its mode\'s auditTrail option, or set its dataEvents to DataEvents.NONE');
     }
     this.selection.record(bucket, events);
-  }
-
-  private addCloudTrailKeyPolicy(sourceArnCondition: Record<string, Record<string, string>>, anyTrailOfAccount: string): void {
-    const cloudtrailPrincipal = new iam.ServicePrincipal(CLOUDTRAIL_SERVICE);
-    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowCloudTrailToEncryptLogs',
-      principals: [cloudtrailPrincipal],
-      actions: ['kms:GenerateDataKey*'],
-      resources: ['*'],
-      conditions: {
-        ...sourceArnCondition,
-        StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': anyTrailOfAccount },
-      },
-    }));
-    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowCloudTrailToDescribeKey',
-      principals: [cloudtrailPrincipal],
-      actions: ['kms:DescribeKey'],
-      resources: ['*'],
-      conditions: sourceArnCondition,
-    }));
-    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowPrincipalsInAccountToDecryptLogFiles',
-      principals: [new iam.AccountRootPrincipal()],
-      actions: ['kms:Decrypt'],
-      resources: ['*'],
-      conditions: {
-        StringEquals: { 'kms:CallerAccount': Stack.of(this).account },
-        StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': anyTrailOfAccount },
-      },
-    }));
-  }
-
-  private addCloudWatchLogsKeyPolicy(logGroupName: string): void {
-    const stack = Stack.of(this);
-    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowCloudWatchLogsToUseKeyForTrailLogGroup',
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      resources: ['*'],
-      conditions: {
-        ArnEquals: {
-          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-            service: 'logs',
-            resource: 'log-group',
-            resourceName: logGroupName,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        },
-      },
-    }));
-  }
-
-  private addCloudTrailBucketPolicy(sourceArnCondition: Record<string, Record<string, string>>): void {
-    const cloudtrailPrincipal = new iam.ServicePrincipal(CLOUDTRAIL_SERVICE);
-    this.logBucket.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AWSCloudTrailAclCheck',
-      principals: [cloudtrailPrincipal],
-      actions: ['s3:GetBucketAcl'],
-      resources: [this.logBucket.bucketArn],
-      conditions: sourceArnCondition,
-    }));
-    const writeConditions: Record<string, Record<string, string>> = {
-      ...sourceArnCondition,
-      StringEquals: {
-        ...(sourceArnCondition.StringEquals ?? {}),
-        's3:x-amz-acl': 'bucket-owner-full-control',
-      },
-    };
-    this.logBucket.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AWSCloudTrailWrite',
-      principals: [cloudtrailPrincipal],
-      actions: ['s3:PutObject'],
-      resources: [this.logBucket.arnForObjects(`AWSLogs/${Stack.of(this).account}/*`)],
-      conditions: writeConditions,
-    }));
-  }
-
-  private acknowledgeReplication(): void {
-    const reason = 'The trail log bucket is the terminal sink of this audit trail: replicating it needs a second bucket in another '
-      + 'Region or account with its own key, policy and logging, which this single-stack construct cannot create by construction. '
-      + 'Log integrity is protected instead by log-file validation digests, versioning, SSE-KMS, TLS-only access and RETAIN.';
-    Validations.of(this.logBucket).acknowledge(
-      { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason },
-      { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason },
-      { id: 'PCI.DSS.321-S3BucketReplicationEnabled', reason },
-    );
-  }
-}
-
-/** A lock of at least a day, at most as long as the log files are kept. */
-function validateLockRetention(scope: Construct, lock: s3.ObjectLockRetention, logRetention: Duration): void {
-  if (lock.duration.isUnresolved() || logRetention.isUnresolved()) return;
-  const days = lock.duration.toDays({ integral: false });
-  if (!Number.isInteger(days) || days < 1 || days > logRetention.toDays()) {
-    throw new SecureBucketConfigError(scope, 'logFileLockRetention',
-      `must be a whole number of days between 1 and logRetention (${logRetention.toDays()} days), got ${lock.duration.toHumanString()}`,
-      'pass s3.ObjectLockRetention.governance(Duration.days(n)) (or .compliance) with n <= logRetention, or raise logRetention');
   }
 }

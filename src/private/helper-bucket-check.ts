@@ -1,7 +1,5 @@
-import { Stack } from 'aws-cdk-lib';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { ESCAPE_HATCH_FIX, Problem, checkBucketInvariants, checkFinalTemplate } from './final-template-check';
+import { ESCAPE_HATCH_FIX, checkBucketInvariants, checkFinalTemplate } from './final-template-check';
 import { baselineExpectations } from './secure-baseline';
 import { runRule } from '../nag/engine/evaluate';
 import { RuleStatus, ruleId } from '../nag/engine/rule';
@@ -55,25 +53,4 @@ export function guardHelperBucket(bucket: s3.Bucket, e: HelperBucketExpectations
     }
     return problems;
   }, false);
-}
-
-/** What the trail's L1 must keep: logging on, log-file validation, its KMS key and log bucket. */
-export function trailProblems(
-  stack: Stack, raw: Record<string, any> | undefined, trailPath: string, key: kms.IKey, logBucket: s3.IBucket,
-): Problem[] {
-  if (raw === undefined) return [];
-  const props = (raw.Properties ?? {}) as Record<string, unknown>;
-  const want: Record<string, unknown> = {
-    IsLogging: true,
-    EnableLogFileValidation: true,
-    KMSKeyId: stack.resolve(key.keyArn),
-    S3BucketName: stack.resolve(logBucket.bucketName),
-  };
-  return Object.entries(want)
-    .filter(([k, v]) => JSON.stringify(props[k]) !== JSON.stringify(v))
-    .map(([k, v]) => ({
-      prop: k,
-      problem: `the final template has ${props[k] === undefined ? 'no' : JSON.stringify(props[k]) + ' as the'} ${k} of the trail ${trailPath}, but it must be ${JSON.stringify(v)}`,
-      fix: ESCAPE_HATCH_FIX,
-    }));
 }
