@@ -51,7 +51,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // `audit-inventory` reads Parquet (S3 Inventory in Parquet format, S3 Metadata live inventory
   // exports) with hyparquet (pure JavaScript, no dependencies) and its decompressors (gzip, zstd,
   // brotli, lz4); both are ES modules, loaded with import() only when a Parquet file is read.
-  bundledDeps: ['yaml@^2.9.1', 'hyparquet@^1.33.0', 'hyparquet-compressors@^1.1.2'],
+  // The runtime crypto is its own package, @cdk-secure-bucket/crypto (packages/crypto, zero dependencies):
+  // `cdk-secure-bucket/crypto` re-exports it and the rotation function's asset carries it, so the
+  // tarball bundles it. `install-links` (.npmrc) makes `npm ci` copy it into node_modules instead of
+  // linking it (npm pack does not bundle a linked package); `crypto:build` refreshes that copy.
+  bundledDeps: ['yaml@^2.9.1', 'hyparquet@^1.33.0', 'hyparquet-compressors@^1.1.2', '@cdk-secure-bucket/crypto@file:packages/crypto'],
   bin: { 'cdk-secure-bucket': 'lib/cli/bin.js' },
 
   devDeps: [
@@ -92,7 +96,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Snapshots are never rewritten by a test run; update them on purpose.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
-      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // packages/crypto's suites run here too (and on their own: `crypto:test`).
+      testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/packages/crypto/test/**/*.test.ts'],
+      // Tests use the crypto package's sources, as packages/crypto's own tests do (one copy of its classes).
+      moduleNameMapper: {
+        '^@cdk-secure-bucket/crypto$': '<rootDir>/packages/crypto/src/index.ts',
+        '^@cdk-secure-bucket/crypto/internal$': '<rootDir>/packages/crypto/src/internal.ts',
+      },
       // A test's timeout guards against a hang; it is not a performance bound. jest's 5 s failed
       // tests on a busy 2-core machine, and a timed-out test's requests then ran on into the next.
       testTimeout: 60_000,
@@ -117,6 +127,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
 project.addPackageIgnore('/examples/');
 project.addPackageIgnore('/bench/');
 project.addPackageIgnore('/build-tools/');
+// The crypto package's sources and tests (its built files reach the tarball as the bundled dependency).
+project.addPackageIgnore('/packages/');
+project.addPackageIgnore('/.npmrc');
 project.addPackageIgnore('/cdk.json');
 project.addPackageIgnore('/.ci/');
 project.addPackageIgnore('/BENCHMARKS.md');
@@ -145,10 +158,29 @@ project.package.addField('typesVersions', {
 
 // The example app, benches and build tools are type-checked with the tests (not compiled by jsii).
 project.tsconfigDev.addInclude('../examples/**/*.ts');
+// So are the crypto package and its tests; there, `@cdk-secure-bucket/crypto` means its sources (as in jest).
+project.tsconfigDev.addInclude('../packages/crypto/src/**/*.ts');
+project.tsconfigDev.addInclude('../packages/crypto/test/**/*.ts');
+project.tsconfigDev.file.addOverride('compilerOptions.paths', {
+  '@cdk-secure-bucket/crypto': ['../packages/crypto/src/index.ts'],
+  '@cdk-secure-bucket/crypto/internal': ['../packages/crypto/src/internal.ts'],
+});
 project.tsconfigDev.addInclude('../bench/**/*.ts');
 project.tsconfigDev.addInclude('../build-tools/**/*.ts');
 project.eslint?.addLintPattern('examples');
 project.eslint?.addLintPattern('bench');
+project.eslint?.addLintPattern('packages/crypto/src');
+project.eslint?.addLintPattern('packages/crypto/test');
+// The crypto package has no dependency: its sources may import Node.js built-ins only (its package.json is the one
+// consulted); its tests use the repository's devDependencies (the AWS SDK, s3rver, fast-check).
+project.eslint?.addOverride({
+  files: ['packages/crypto/src/**'],
+  rules: { 'import/no-extraneous-dependencies': ['error', { packageDir: ['packages/crypto'], devDependencies: false, optionalDependencies: false, peerDependencies: false }] },
+});
+project.eslint?.addOverride({
+  files: ['packages/crypto/test/**'],
+  rules: { 'import/no-extraneous-dependencies': ['error', { packageDir: ['.', 'packages/crypto'], devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
+});
 project.eslint?.allowDevDeps('examples/**');
 project.eslint?.allowDevDeps('bench/**');
 // examples/, bench/ and build-tools/ get a tsconfig of their own (the root one is jsii's, src only), so
@@ -159,6 +191,23 @@ for (const dir of ['examples', 'bench', 'build-tools']) {
     marker: false,
   });
 }
+
+// @cdk-secure-bucket/crypto (packages/crypto): built first, since jsii compiles src/crypto/index.ts (its re-export)
+// against the installed copy and the rotation function's asset takes it from there.
+const cryptoBuild = project.addTask('crypto:build', {
+  description: 'Builds packages/crypto (tsc, CommonJS and declarations) and installs it into node_modules/@cdk-secure-bucket/crypto',
+  steps: [
+    { exec: 'tsc -p packages/crypto/tsconfig.json' },
+    { exec: 'ts-node --transpile-only build-tools/install-crypto-package.ts' },
+  ],
+});
+project.compileTask.prependSpawn(cryptoBuild);
+project.addTask('crypto:test', {
+  description: 'The tests of packages/crypto on their own (the default jest run includes them)',
+  exec: 'jest --config packages/crypto/jest.config.json',
+  receiveArgs: true,
+});
+project.npmrc.addConfig('install-links', 'true');
 
 // Benchmarks (not tests): `npm run bench` (full) or `npm run bench -- --quick`.
 project.addTask('bench', {
@@ -177,12 +226,12 @@ verify.spawn(project.tasks.tryFind('docgen')!);
 verify.exec('git diff --ignore-space-at-eol --exit-code -- API.md || (echo "API.md is stale: run npx projen compile && npx projen docgen and commit it" && exit 1)', {
   condition: 'git rev-parse --is-inside-work-tree',
 });
-// The crypto module is not jsii, so API.md cannot document it: TypeDoc writes docs/crypto-api.md from its index.
+// The crypto package is not jsii, so API.md cannot document it: TypeDoc writes docs/crypto-api.md from its index.
 const cryptoDocs = project.addTask('docgen:crypto', {
-  description: 'docs/crypto-api.md: the API reference of cdk-secure-bucket/crypto (TypeDoc, markdown)',
+  description: 'docs/crypto-api.md: the API reference of @cdk-secure-bucket/crypto (TypeDoc, markdown)',
   exec: [
-    'typedoc --plugin typedoc-plugin-markdown --entryPoints src/crypto/index.ts --tsconfig tsconfig.json',
-    '--name cdk-secure-bucket/crypto --out docs --entryFileName crypto-api.md --cleanOutputDir false --router module',
+    'typedoc --plugin typedoc-plugin-markdown --entryPoints packages/crypto/src/index.ts --tsconfig packages/crypto/tsconfig.json',
+    '--name @cdk-secure-bucket/crypto --out docs --entryFileName crypto-api.md --cleanOutputDir false --router module',
     '--readme none --disableSources --excludePrivate --excludeInternal --hidePageHeader --hideBreadcrumbs --logLevel Warn',
   ].join(' '),
 });
@@ -201,7 +250,7 @@ verify.spawn(project.testTask);
 const heavyTests = project.addTask('test:heavy', {
   description: 'The suites that move hundreds of MiB and measure memory (*.heavy.test.ts), one at a time',
   steps: [{
-    exec: 'jest --ci --runInBand --coverage=false --testMatch \'<rootDir>/test/**/*.heavy.test.ts\' --testPathIgnorePatterns /node_modules/ /lib/ /cdk.out/',
+    exec: 'jest --ci --runInBand --coverage=false --testMatch \'<rootDir>/test/**/*.heavy.test.ts\' \'<rootDir>/packages/crypto/test/**/*.heavy.test.ts\' --testPathIgnorePatterns /node_modules/ /lib/ /cdk.out/',
     receiveArgs: true,
   }],
 });

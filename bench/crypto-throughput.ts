@@ -24,8 +24,8 @@ import {
 } from '@aws-crypto/client-node';
 import { fmt, fmtRatio, fmtSummary, table } from './report';
 import { maybeGc, nowMs, pairRatios, summarize, Summary } from './stats';
-import { EnvelopeCipher, ObjectMetadata, RawAesKeyring } from '../src/crypto';
-import { DEFAULT_MAX_IN_MEMORY_BYTES } from '../src/crypto/cipher/envelope-cipher';
+import { EnvelopeCipher, ObjectMetadata, RawAesKeyring } from '../packages/crypto/src';
+import { DEFAULT_MAX_IN_MEMORY_BYTES } from '../packages/crypto/src/cipher/envelope-cipher';
 
 export const KiB = 1024;
 export const MiB = 1024 * KiB;

@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { fmt, table } from './report';
 import { nowMs } from './stats';
-import { EnvelopeCipher, EncryptResult, Keyring, KmsClientLike, KmsDecryptInput, KmsGenerateDataKeyInput, KmsKeyring } from '../src/crypto';
-import { CachingKeyring } from '../src/crypto/cache/caching-keyring';
+import { EnvelopeCipher, EncryptResult, Keyring, KmsClientLike, KmsDecryptInput, KmsGenerateDataKeyInput, KmsKeyring } from '../packages/crypto/src';
+import { CachingKeyring } from '../packages/crypto/src/cache/caching-keyring';
 
 const KEY_ARN = 'arn:aws:kms:us-east-1:111111111111:key/00000000-0000-0000-0000-000000000000';
 

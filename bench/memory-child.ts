@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { EnvelopeCipher, RawAesKeyring } from '../src/crypto';
+import { EnvelopeCipher, RawAesKeyring } from '../packages/crypto/src';
 
 const CHUNK = 64 * 1024;
 const POOL = 1024 * 1024;

@@ -9,9 +9,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { fmt, table } from './report';
-import { EnvelopeCipher } from '../src/crypto/cipher/envelope-cipher';
-import { RawAesKeyring } from '../src/crypto/keyring/raw-aes-keyring';
-import { rewrapObjects } from '../src/crypto/s3/rewrap-objects';
+import { EnvelopeCipher } from '../packages/crypto/src/cipher/envelope-cipher';
+import { RawAesKeyring } from '../packages/crypto/src/keyring/raw-aes-keyring';
+import { rewrapObjects } from '../packages/crypto/src/s3/rewrap-objects';
 import { startS3Server } from '../test/fixtures/s3-server';
 
 const MiB = 1024 * 1024;

@@ -13,8 +13,8 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fmtRatio, fmtSummary, table } from './report';
 import { maybeGc, nowMs, pairRatios, summarize } from './stats';
-import { EnvelopeCipher, RawAesKeyring } from '../src/crypto';
-import { SpoolFile } from '../src/crypto/cipher/spool-file';
+import { EnvelopeCipher, RawAesKeyring } from '../packages/crypto/src';
+import { SpoolFile } from '../packages/crypto/src/cipher/spool-file';
 
 const MiB = 1024 * 1024;
 

@@ -18,8 +18,8 @@ import { Transform, TransformCallback, TransformOptions, Writable } from 'node:s
 import { pipeline } from 'node:stream/promises';
 import { chunkSource as source } from './crypto-throughput';
 import { maybeGc, nowMs, pairRatios, summarize } from './stats';
-import { ContentParams } from '../src/crypto/cipher/content-params';
-import { GcmEncryptTransform, GcmUnauthenticatedDecryptTransform } from '../src/crypto/cipher/gcm-streams';
+import { ContentParams } from '../packages/crypto/src/cipher/content-params';
+import { GcmEncryptTransform, GcmUnauthenticatedDecryptTransform } from '../packages/crypto/src/cipher/gcm-streams';
 
 const CHUNK = 64 * 1024;
 const args = process.argv.slice(2);

@@ -28,7 +28,8 @@ test('every installed package entry has a valid version', () => {
 });
 
 test('every registry package entry is pinned by integrity', () => {
-  const bad = entries.filter(([, e]) => !e.link && e.resolved !== undefined && !e.integrity).map(([p]) => p);
+  // A `file:` entry is a folder of this repository (packages/crypto), not a registry download: it has no integrity.
+  const bad = entries.filter(([, e]) => !e.link && e.resolved !== undefined && !e.resolved.startsWith('file:') && !e.integrity).map(([p]) => p);
   expect(bad).toEqual([]);
 });
 

@@ -31,7 +31,7 @@ test('README and docs have type-checkable examples for the constructs', () => {
   expect(snippets().length).toBeGreaterThanOrEqual(6);
   expect(all).toContain("from 'cdk-secure-bucket'");
   // The crypto module's examples are JavaScript: docs/crypto.md shows examples/crypto/*.cjs|mjs verbatim,
-  // and test/crypto/examples.test.ts runs them against the packed package.
+  // and packages/crypto/test/examples.test.ts runs them against the packed package.
 });
 
 /**
@@ -68,6 +68,7 @@ test('every README and docs example with imports type-checks against the sources
       paths: {
         'cdk-secure-bucket': ['src/index.ts'],
         'cdk-secure-bucket/crypto': ['src/crypto/index.ts'],
+        '@cdk-secure-bucket/crypto': ['packages/crypto/src/index.ts'],
       },
     });
     const problems = ts.getPreEmitDiagnostics(program)

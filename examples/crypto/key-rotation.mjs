@@ -7,7 +7,7 @@ import { KMS } from '@aws-sdk/client-kms';
 import { S3 } from '@aws-sdk/client-s3';
 import {
   EnvelopeCipher, KmsKeyring, RawAesKeyring, getDecryptedObject, putEncryptedObject, rewrapObject, rewrapObjects,
-} from 'cdk-secure-bucket/crypto';
+} from '@cdk-secure-bucket/crypto';
 
 const bucket = process.env.BUCKET;
 const keyId = process.env.KMS_KEY_ID;

@@ -6,7 +6,7 @@ const { KMS } = require('@aws-sdk/client-kms');
 const { S3 } = require('@aws-sdk/client-s3');
 const {
   EncryptionContextMismatchError, EnvelopeCipher, KmsKeyring, getDecryptedObject, putEncryptedObject,
-} = require('cdk-secure-bucket/crypto');
+} = require('@cdk-secure-bucket/crypto');
 
 async function main() {
   const bucket = requiredEnv('BUCKET');

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { S3 } from '@aws-sdk/client-s3';
 import {
   EnvelopeCipher, RawAesKeyring, WrongKeyError, getDecryptedObject, putEncryptedObject, verifyEnvelope,
-} from 'cdk-secure-bucket/crypto';
+} from '@cdk-secure-bucket/crypto';
 
 const bucket = process.env.BUCKET;
 if (!bucket) throw new Error('set BUCKET');

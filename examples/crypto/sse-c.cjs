@@ -4,7 +4,7 @@
 const { S3 } = require('@aws-sdk/client-s3');
 const {
   generateCustomerKey, rotateCustomerKey, sseCustomerParams, verifyObjectEncryption,
-} = require('cdk-secure-bucket/crypto');
+} = require('@cdk-secure-bucket/crypto');
 
 async function main() {
   const bucket = requiredEnv('BUCKET');

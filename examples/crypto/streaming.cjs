@@ -11,7 +11,7 @@ const { KMS } = require('@aws-sdk/client-kms');
 const { S3 } = require('@aws-sdk/client-s3');
 const {
   EnvelopeCipher, KmsKeyring, getDecryptedObjectStream, getObjectRange, putEncryptedObject,
-} = require('cdk-secure-bucket/crypto');
+} = require('@cdk-secure-bucket/crypto');
 
 const MiB = 1024 * 1024;
 

@@ -4,7 +4,7 @@
 // Region, credentials and endpoints come from the AWS SDK's usual settings (AWS_REGION, AWS_ENDPOINT_URL_S3, ...).
 import { KMS } from '@aws-sdk/client-kms';
 import { S3 } from '@aws-sdk/client-s3';
-import { EnvelopeCipher, KmsKeyring, putEncryptedObject, verifyEnvelope, verifyObjectEncryption } from 'cdk-secure-bucket/crypto';
+import { EnvelopeCipher, KmsKeyring, putEncryptedObject, verifyEnvelope, verifyObjectEncryption } from '@cdk-secure-bucket/crypto';
 
 const bucket = process.env.BUCKET;
 const keyId = process.env.KMS_KEY_ID;

@@ -1,5 +1,4 @@
-import * as path from 'path';
-import { ArnFormat, CfnOutput, Duration, Fn, IgnoreMode, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -7,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { rotationHandlerCode } from './handler-code';
 import { acknowledgeWildcardResources } from './wildcard-acknowledgement';
 import { SecureBucketConfigError } from '../private/errors';
 
@@ -153,11 +153,8 @@ export class BatchKeyRotation extends Construct {
     this.rewrapFunction = new lambda.Function(this, 'Function', {
       runtime: lambda.Runtime.NODEJS_24_X,
       handler: 'rotation/handler/lambda.handler',
-      code: lambda.Code.fromAsset(path.join(__dirname, '..'), {
-        // Only the compiled handler and the crypto module it imports (the runtime provides AWS SDK v3).
-        ignoreMode: IgnoreMode.DOCKER,
-        exclude: ['**', '!crypto/**/*.js', '!rotation/handler/*.js'],
-      }),
+      // The handler and the crypto package it imports (the runtime provides AWS SDK v3).
+      code: rotationHandlerCode(),
       role,
       memorySize: 512,
       timeout: Duration.minutes(5),

@@ -1,9 +1,11 @@
 /**
  * How the rewrap function ships: compiled as lib/ is (outside the repository, as in a packed install), the
- * construct's asset holds only the handler and the crypto module's JavaScript, and the handler loads and answers
- * from that asset alone, with aws-cdk-lib and constructs unresolvable (the Lambda runtime has only AWS SDK v3).
+ * construct's asset holds only the handler's JavaScript and the @cdk-secure-bucket/crypto package it imports
+ * (package.json and JavaScript, in the asset's node_modules), and the handler loads and answers from that asset
+ * alone, with aws-cdk-lib and constructs unresolvable (the Lambda runtime has only AWS SDK v3) and every crypto
+ * file loaded from the asset.
  */
-import { spawnSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -34,6 +36,10 @@ function filesUnder(dir: string): string[] {
 
 let dir: string;
 beforeAll(() => {
+  // `npm run verify` builds and installs the crypto package (crypto:build) before the tests; do it when run alone.
+  if (!fs.existsSync(path.join(ROOT, 'node_modules', '@cdk-secure-bucket', 'crypto', 'lib', 'index.js'))) {
+    execFileSync('npx', ['projen', 'crypto:build'], { cwd: ROOT, stdio: 'pipe', timeout: 240_000, killSignal: 'SIGKILL' });
+  }
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rotation-asset-'));
   compile(dir);
 }, 120_000);
@@ -41,7 +47,7 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('the synthesized asset holds the handler and the crypto JavaScript, nothing else; the handler runs from it alone', () => {
+test('the synthesized asset holds the handler and the crypto package\'s JavaScript, nothing else; the handler runs from it alone', () => {
   const out = path.join(dir, 'cdk.out');
   const synth = [
     "const { App, Stack } = require('aws-cdk-lib'); const ec2 = require('aws-cdk-lib/aws-ec2');",
@@ -56,14 +62,19 @@ test('the synthesized asset holds the handler and the crypto JavaScript, nothing
     'app.synth();',
   ].join('\n');
   const s = node(['-e', synth]);
-  expect(s.stderr.replace(/\(node:\d+\) Warning[\s\S]*$/, '')).toBe('');
+  // The one line local bundling prints.
+  expect(s.stderr.replace(/\(node:\d+\) Warning[\s\S]*$/, '').replace(/^Bundling asset S\/R\/Function\/Code\/Stage\.\.\.\n/m, '')).toBe('');
   const assets = fs.readdirSync(out).filter((f) => f.startsWith('asset.'));
   expect(assets).toHaveLength(1);
   const asset = path.join(out, assets[0]);
   const files = filesUnder(asset);
+  const CRYPTO = 'node_modules/@cdk-secure-bucket/crypto/';
   expect(files).toContain('rotation/handler/lambda.js');
-  expect(files).toContain('crypto/s3/rewrap-object.js');
-  expect(files.filter((f) => !(f.endsWith('.js') && (f.startsWith('crypto/') || f.startsWith('rotation/handler/'))))).toEqual([]);
+  expect(files).toContain(`${CRYPTO}package.json`);
+  expect(files).toContain(`${CRYPTO}lib/s3/rewrap-object.js`);
+  expect(files).toContain(`${CRYPTO}lib/internal.js`);
+  expect(files.filter((f) => !(/^rotation\/handler\/[^/]+\.js$/.test(f) || f === `${CRYPTO}package.json`
+    || (f.startsWith(`${CRYPTO}lib/`) && f.endsWith('.js'))))).toEqual([]);
 
   // The handler from the asset, with aws-cdk-lib and constructs unresolvable; @aws-sdk/* resolve, as in the Lambda runtime.
   const block = path.join(dir, 'no-cdk.js');
@@ -73,14 +84,17 @@ test('the synthesized asset holds the handler and the crypto JavaScript, nothing
   const run = node(['-r', block, '-e', [
     `const { handler } = require(${JSON.stringify(path.join(asset, 'rotation', 'handler', 'lambda.js'))});`,
     "handler({ invocationSchemaVersion: '2.0', invocationId: 'inv', job: { id: 'j' }, tasks: [{ taskId: 't1', s3Bucket: 'other', s3Key: 'k' }] })",
-    '  .then((r) => process.stdout.write(JSON.stringify(r)));',
+    "  .then((r) => process.stdout.write(JSON.stringify({ r, crypto: Object.keys(require.cache).filter((p) => p.includes('@cdk-secure-bucket')) })));",
   ].join('\n')], {
     BUCKET_NAME: 'data-bucket',
     SOURCE_KMS_KEY_ARNS: 'arn:aws:kms:eu-west-1:111122223333:key/1',
     TARGET_KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:111122223333:key/2',
     AWS_REGION: 'eu-west-1',
   });
-  expect(JSON.parse(run.stdout)).toEqual({
+  const { r, crypto } = JSON.parse(run.stdout);
+  expect(crypto.length).toBeGreaterThan(0);
+  expect(crypto.filter((p: string) => !p.startsWith(asset + path.sep))).toEqual([]);
+  expect(r).toEqual({
     invocationSchemaVersion: '2.0',
     treatMissingKeysAs: 'PermanentFailure',
     invocationId: 'inv',

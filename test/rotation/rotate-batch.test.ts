@@ -5,14 +5,14 @@
  */
 import { Readable } from 'node:stream';
 import { S3 } from '@aws-sdk/client-s3';
-import { EnvelopeCipher } from '../../src/crypto/cipher/envelope-cipher';
-import { KmsKeyring } from '../../src/crypto/keyring/kms-keyring';
-import { getDecryptedObject } from '../../src/crypto/s3/get-decrypted-object';
-import { putEncryptedObject } from '../../src/crypto/s3/put-encrypted-object';
+import { EnvelopeCipher } from '../../packages/crypto/src/cipher/envelope-cipher';
+import { KmsKeyring } from '../../packages/crypto/src/keyring/kms-keyring';
+import { getDecryptedObject } from '../../packages/crypto/src/s3/get-decrypted-object';
+import { putEncryptedObject } from '../../packages/crypto/src/s3/put-encrypted-object';
+import { BUCKET, deterministicBytes, S3TestEnv, startS3TestEnv } from '../../packages/crypto/test/s3-test-env';
 import { BatchEvent, BatchTask, taskBucket, taskObjectKey } from '../../src/rotation/handler/batch-event';
 import { BatchEventError, rotateBatch } from '../../src/rotation/handler/rotate-batch';
 import { rotationConfigFromEnvironment } from '../../src/rotation/handler/rotation-config';
-import { BUCKET, deterministicBytes, S3TestEnv, startS3TestEnv } from '../crypto/s3-test-env';
 
 let env: S3TestEnv;
 let oldKey: string;

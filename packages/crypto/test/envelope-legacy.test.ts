@@ -5,11 +5,11 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { FakeKms } from './envelope-helpers';
+import { KmsServer, startKmsServer } from '../../../test/fixtures/kms-server';
 import {
   EncryptionContextMismatchError, EnvelopeCipher, getDecryptedObject, InvalidArgumentError, KmsKeyring, RawAesKeyring, TamperedCiphertextError,
   UnsupportedFormatError,
 } from '../src';
-import { KmsServer, startKmsServer } from '../../../test/fixtures/kms-server';
 
 const WRAPPING_KEY = randomBytes(32);
 const DATA_KEY = randomBytes(32);

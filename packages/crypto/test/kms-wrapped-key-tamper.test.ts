@@ -6,8 +6,8 @@
  * proven here, byte by byte.)
  */
 import { randomBytes } from 'node:crypto';
-import { EnvelopeCipher, KmsError, KmsKeyring } from '../src';
 import { KmsServer, startKmsServer } from '../../../test/fixtures/kms-server';
+import { EnvelopeCipher, KmsError, KmsKeyring } from '../src';
 
 let kms: KmsServer;
 

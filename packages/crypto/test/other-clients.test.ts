@@ -11,10 +11,10 @@ import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import * as fc from 'fast-check';
 import { collect } from './envelope-helpers';
+import { KmsServer, startKmsServer } from '../../../test/fixtures/kms-server';
 import { EncryptionContextMismatchError, EnvelopeCipher, KmsKeyring, RawAesKeyring, UnsupportedFormatError, verifyEnvelope, WrongKeyError } from '../src';
 import { mergeInstructionFile, splitForInstructionFile } from '../src/format/content-metadata';
 import { decodeRfc2047 } from '../src/format/json-map';
-import { KmsServer, startKmsServer } from '../../../test/fixtures/kms-server';
 
 let kms: KmsServer;
 let v3: EnvelopeCipher;

@@ -6,11 +6,11 @@ import { createCipheriv, createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { KMS } from '@aws-sdk/client-kms';
 import { S3 } from '@aws-sdk/client-s3';
+import { KmsServer, startKmsServer } from '../../../test/fixtures/kms-server';
+import { S3Server, startS3Server } from '../../../test/fixtures/s3-server';
 import { EnvelopeCipher } from '../src/cipher/envelope-cipher';
 import { KmsKeyring } from '../src/keyring/kms-keyring';
 import { S3ClientLike } from '../src/s3/s3-client';
-import { KmsServer, startKmsServer } from '../../../test/fixtures/kms-server';
-import { S3Server, startS3Server } from '../../../test/fixtures/s3-server';
 
 export const BUCKET = 'crypto-bucket';
 export const MiB = 1024 * 1024;

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { S3 } from '@aws-sdk/client-s3';
+import { S3Server, startS3Server } from '../../../test/fixtures/s3-server';
 import { InvalidArgumentError } from '../src/errors';
 import { customerKeyMd5, generateCustomerKey, sseCopySourceParams, sseCustomerParams } from '../src/sse-c';
 import { rotateCustomerKey } from '../src/sse-c-rotate';
-import { S3Server, startS3Server } from '../../../test/fixtures/s3-server';
 
 // Known answers computed outside Node (Python hashlib): key = bytes 0..31.
 const KEY_0_31 = Uint8Array.from({ length: 32 }, (_, i) => i);

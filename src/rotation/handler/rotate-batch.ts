@@ -10,15 +10,10 @@
  * keys cannot unwrap it and KMS Decrypt *pinned to the new key* can (KMS refuses a ciphertext of another key
  * with IncorrectKeyException), which proves by key identity that an earlier attempt already rewrapped it.
  */
+import { Keyring, resolveObjectMetadata, rewrapObject, RewrapObjectOptions, S3EncryptionError } from '@cdk-secure-bucket/crypto';
+import { callerContextOf, decryptionRequestFor, parseContentMetadata } from '@cdk-secure-bucket/crypto/internal';
 import { BatchEvent, BatchResponse, BatchTask, BatchTaskResult, taskBucket, taskObjectKey } from './batch-event';
 import { classifyFailure } from './classify-failure';
-import { S3EncryptionError } from '../../crypto/errors';
-import { parseContentMetadata } from '../../crypto/format/content-metadata';
-import { decryptionRequestFor } from '../../crypto/keyring/decryption-request';
-import { Keyring } from '../../crypto/keyring/keyring';
-import { callerContextOf } from '../../crypto/keyring/kms-keyring';
-import { resolveObjectMetadata } from '../../crypto/s3/resolve-object-metadata';
-import { rewrapObject, RewrapObjectOptions } from '../../crypto/s3/rewrap-object';
 
 /** What the function rotates, from its environment (see `rotationConfigFromEnvironment`). */
 export interface RotationConfig {

@@ -5,9 +5,8 @@
  * - `TARGET_KMS_KEY_ARN`: the new KMS key ARN.
  * A bad value throws at container start, so no task runs with a half-understood configuration.
  */
+import { KmsClientLike, KmsKeyring } from '@cdk-secure-bucket/crypto';
 import { RotationConfig } from './rotate-batch';
-import { KmsClientLike } from '../../crypto/keyring/kms-client';
-import { KmsKeyring } from '../../crypto/keyring/kms-keyring';
 
 const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 
