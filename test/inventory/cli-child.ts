@@ -1,7 +1,7 @@
 /**
  * Runs the `cdk-secure-bucket` CLI in a child process, to assert what a hostile input costs it:
  * exit code, output, wall time and peak resident memory. The child is plain `node` on a CommonJS
- * copy of src/cli, src/cli-input, src/check, src/inventory and src/nag (test/fixtures/transpiled-copy.ts); a preload
+ * copy of src/ (test/fixtures/transpiled-copy.ts: the CLI loads only its own layers of it); a preload
  * script writes the child's VmHWM (peak RSS, from /proc/self/status) to a file when it exits.
  * The servers a test points the child at run in the test's process, so their memory is not counted.
  */
@@ -39,7 +39,7 @@ export function buildCliChild(): CliChild {
   const running = new Set<ReturnType<typeof spawn>>();
   let n = 0;
   try {
-    writeTranspiledCopy(['cli', 'cli-input', 'check', 'inventory', 'nag'].flatMap((d) => tsFilesUnder(join(REPO_ROOT, 'src', d))), dir);
+    writeTranspiledCopy(tsFilesUnder(join(REPO_ROOT, 'src')), dir);
     writeFileSync(join(dir, 'preload.js'), PRELOAD);
     // src/check/package-info reads the version from the package root.
     copyFileSync(join(REPO_ROOT, 'package.json'), join(dir, 'package.json'));
