@@ -50,6 +50,15 @@ async function readAll(stdin: AsyncIterable<string | Buffer> | undefined): Promi
   return text;
 }
 
+/** The text of the file an option names; an unreadable file is bad input. */
+function readOptionFile(option: string, file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`${option} ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
 /** Runs `check` (argv after `check`). Returns the exit code: 0 compliant, 1 findings; throws InputError on bad input. */
 export async function checkCommand(args: string[], io: CliIo): Promise<number> {
   const inputs: string[] = [];
@@ -74,23 +83,12 @@ export async function checkCommand(args: string[], io: CliIo): Promise<number> {
       case '--no-exempt-log-buckets': exempt = false; break;
       case '--acknowledgements': {
         const file = value(arg);
-        let text: string;
-        try {
-          text = fs.readFileSync(file, 'utf8');
-        } catch (e) {
-          throw new InputError(`--acknowledgements ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-        }
-        acknowledgements.push(...parseAcknowledgements(file, text));
+        acknowledgements.push(...parseAcknowledgements(file, readOptionFile(arg, file)));
         break;
       }
       case '--policy': {
         const file = value(arg);
-        let text: string;
-        try {
-          text = fs.readFileSync(file, 'utf8');
-        } catch (e) {
-          throw new InputError(`--policy ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-        }
+        const text = readOptionFile(arg, file);
         let json: unknown;
         try {
           json = JSON.parse(text);

@@ -62,8 +62,8 @@ export function parseCount(text: string, option: string): number {
   return value;
 }
 
-/** `1536` -> `1.5 KiB`, for messages. */
-export function formatBytes(x: number): string {
+/** A byte count in the largest binary unit it reaches: `1536` -> `{ value: 1.5, unit: 'KiB', scaled: true }`. */
+export function inBinaryUnits(x: number): { value: number; unit: string; scaled: boolean } {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
   let v = x;
   let u = 0;
@@ -71,7 +71,13 @@ export function formatBytes(x: number): string {
     v /= 1024;
     u += 1;
   }
-  return `${u === 0 ? v : Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
+  return { value: v, unit: units[u], scaled: u > 0 };
+}
+
+/** `1536` -> `1.5 KiB`, `2048` -> `2 KiB`, for messages. */
+export function formatBytes(x: number): string {
+  const { value, unit, scaled } = inBinaryUnits(x);
+  return `${!scaled || Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
 }
 
 /** `30000` -> `30 s`, for messages. */

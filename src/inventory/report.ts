@@ -2,6 +2,7 @@
  * The audit report: JSON (`{ "objects", "bytes", "byStatus", "nonCompliant", ... }`) or text.
  */
 import { AuditCounts } from './audit-counts';
+import { inBinaryUnits } from './limits';
 import { InventoryManifest } from './manifest';
 import { Expectation } from './object-judge';
 import { BatchOperation, ENCRYPTION_STATUSES } from './remediation';
@@ -91,13 +92,8 @@ function n(x: number): string {
   return x.toLocaleString('en-US');
 }
 
+/** `2048` -> `2.0 KiB`: one decimal in every unit above bytes, so the report's columns read alike. */
 function bytes(x: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = x;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u += 1;
-  }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
+  const { value, unit, scaled } = inBinaryUnits(x);
+  return `${scaled ? value.toFixed(1) : value} ${unit}`;
 }
