@@ -139,7 +139,8 @@ project.addPackageIgnore('/rosetta/');
 // jsii-rosetta's translation tablet: written by `verify`, of no use to npm users.
 project.addPackageIgnore('/.jsii.tabl.json');
 
-// The runtime crypto module is a subpath export outside the jsii surface.
+// `cdk-secure-bucket/crypto` (the re-export of the bundled @cdk-secure-bucket/crypto, for existing users) is a
+// subpath export outside the jsii surface.
 project.package.addField('exports', {
   '.': './lib/index.js',
   './crypto': './lib/crypto/index.js',

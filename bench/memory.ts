@@ -16,10 +16,10 @@ const ROOT = join(__dirname, '..');
 const MiB = 1024 * 1024;
 export const MEMORY_TARGET_BYTES = 128 * MiB;
 
-/** Transpile src/ and the child into a temp dir (CommonJS), returning the child's path. */
+/** Transpile the crypto package's sources and the child into a temp dir (CommonJS), returning the child's path. */
 function buildChild(): { dir: string; child: string } {
   const dir = mkdtempSync(join(tmpdir(), 'bench-memory-'));
-  writeTranspiledCopy([...tsFilesUnder(join(ROOT, 'src')), join(ROOT, 'bench', 'memory-child.ts')], dir);
+  writeTranspiledCopy([...tsFilesUnder(join(ROOT, 'packages', 'crypto', 'src')), join(ROOT, 'bench', 'memory-child.ts')], dir);
   return { dir, child: join(dir, 'bench', 'memory-child.js') };
 }
 

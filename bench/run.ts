@@ -427,7 +427,7 @@ export function targets(i: TargetInputs): string[] {
 }
 
 /**
- * Run the cases in a child process: plain `node --expose-gc` on a transpiled copy of src/ and bench/ (see
+ * Run the cases in a child process: plain `node --expose-gc` on a transpiled copy of src/, packages/crypto/src and bench/ (see
  * bench/crypto-child.ts). Under ts-node, the TypeScript compiler's heap in the same process made V8 run
  * about six times as many full GCs on the allocating src/crypto paths (40 against 6 for 19 spooled 64 MiB
  * streams), which no process of a user's compiled code has.
@@ -435,7 +435,7 @@ export function targets(i: TargetInputs): string[] {
 export function runCryptoInChild(o: CryptoOptions): CaseResult[] {
   const dir = mkdtempSync(join(os.tmpdir(), 'bench-crypto-'));
   try {
-    writeTranspiledCopy([...tsFilesUnder(join(REPO_ROOT, 'src')), ...tsFilesUnder(join(REPO_ROOT, 'bench'))], dir);
+    writeTranspiledCopy([...tsFilesUnder(join(REPO_ROOT, 'src')), ...tsFilesUnder(join(REPO_ROOT, 'packages', 'crypto', 'src')), ...tsFilesUnder(join(REPO_ROOT, 'bench'))], dir);
     return runNodeChild(join(dir, 'bench', 'crypto-child.js'), o.quick ? ['--quick'] : [],
       { nodeArgs: ['--expose-gc'], inheritStderr: true, what: 'crypto child' }) as CaseResult[];
   } finally {
