@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
+import { EncryptionModeKind } from '../encryption-modes/encryption-mode-kind';
 import { deliveryBucketProps, requireWholeDays } from '../private/delivery-bucket';
 import { enableEventBridgeOnL1 } from '../private/event-bridge';
 import { guardHelperBucket } from '../private/helper-bucket-check';
@@ -123,9 +124,7 @@ export class AccessLogsBucket extends s3.Bucket {
     );
 
     // What its final template must keep (after Aspects and overrides), checked at synth.
-    guardHelperBucket(this, {
-      encryption: { SSEAlgorithm: 'AES256' },
-    });
+    guardHelperBucket(this, { mode: EncryptionModeKind.SSE_S3 });
   }
 
   /**

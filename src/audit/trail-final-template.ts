@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 import { TrailSettings } from './trail-settings';
+import { EncryptionModeKind } from '../encryption-modes/encryption-mode-kind';
 import { ESCAPE_HATCH_FIX, Problem, checkFinalTemplate, checkKey } from '../private/final-template-check';
 import { guardHelperBucket } from '../private/helper-bucket-check';
 
@@ -25,10 +26,7 @@ export interface TrailExpectations {
  * trail's L1 (logging on, log-file validation, its key and log bucket).
  */
 export function checkTrailTemplate(trail: IConstruct, e: TrailExpectations): void {
-  guardHelperBucket(e.logBucket, {
-    encryption: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: e.encryptionKey.keyArn },
-    bucketKey: true,
-  });
+  guardHelperBucket(e.logBucket, { mode: EncryptionModeKind.SSE_KMS });
   const stack = Stack.of(trail);
   const cfnKey = e.encryptionKey.node.defaultChild as kms.CfnKey;
   const keyStatements = (cfnKey.keyPolicy as iam.PolicyDocument).toJSON()?.Statement ?? [];

@@ -1,16 +1,17 @@
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ESCAPE_HATCH_FIX, checkBucketInvariants, checkFinalTemplate } from './final-template-check';
 import { baselineExpectations } from './secure-baseline';
+import { EncryptionModeKind } from '../encryption-modes/encryption-mode-kind';
+import { expectedBucketEncryption } from '../encryption-modes/expected-bucket-encryption';
+import { modeRow } from '../encryption-modes/mode-lookup';
 import { runRule } from '../nag/engine/evaluate';
 import { RuleStatus, ruleId } from '../nag/engine/rule';
 import { s3 as rules } from '../nag/rules';
 
 /** What a helper bucket of this library (access-log bucket, trail log bucket) set and must keep. */
 export interface HelperBucketExpectations {
-  /** `ServerSideEncryptionByDefault` (tokens allowed). */
-  readonly encryption: Record<string, unknown>;
-  /** Whether the default encryption rule has BucketKeyEnabled. */
-  readonly bucketKey?: boolean;
+  /** The encryption mode it is built in (its default encryption is the mode table's, with the bucket's own KMS key). */
+  readonly mode: EncryptionModeKind;
 }
 
 /**
@@ -33,13 +34,7 @@ export function guardHelperBucket(bucket: s3.Bucket, e: HelperBucketExpectations
   checkFinalTemplate(bucket, (ctx) => {
     const { problems, resource } = checkBucketInvariants(ctx, bucket, {
       properties: {
-        BucketEncryption: {
-          ServerSideEncryptionConfiguration: [{
-            ServerSideEncryptionByDefault: e.encryption,
-            BucketKeyEnabled: e.bucketKey,
-            BlockedEncryptionTypes: { EncryptionType: ['SSE-C'] },
-          }],
-        },
+        BucketEncryption: expectedBucketEncryption(modeRow(e.mode), bucket.encryptionKey?.keyArn),
         ...baseline.properties,
       },
       subset: baseline.subset,
