@@ -2,10 +2,11 @@ import { Acknowledgement, acknowledgementFor } from './acknowledgements';
 import { LoadedTemplate } from './load';
 import { TemplateResult, cdkPath } from './report';
 import { InputError } from '../cli-input/input-error';
-import { EncryptionModeKind } from '../nag/engine/encryption-mode-kind';
+import { EncryptionModeKind } from '../encryption-modes/encryption-mode-kind';
+import { modeLabels, parseModeName } from '../encryption-modes/mode-lookup';
 import { isFailure } from '../nag/engine/evaluate';
 import { outsideChanges } from '../nag/engine/outside-changes';
-import { ALL_MODES, EnginePolicy, S3EncryptionPolicy } from '../nag/engine/policy';
+import { EnginePolicy, S3EncryptionPolicy } from '../nag/engine/policy';
 import { TemplateIndex } from '../nag/engine/template-index';
 import { ALL_RULES, evaluateTemplate } from '../nag/rules';
 import { S3BucketChangedElsewhere, S3NestedStackTemplate, bucketChangedElsewhereRule, nestedStackTemplateRule } from '../nag/rules/not-proven';
@@ -44,10 +45,9 @@ export function checkTemplates(
 
 /** Parses a mode name: SSE_KMS, SSE-KMS, sse-kms, ... */
 export function parseMode(s: string, where: string): EncryptionModeKind {
-  const norm = s.trim().toUpperCase().replace(/-/g, '_');
-  const mode = ALL_MODES.find((m) => m === norm);
-  if (!mode) throw new InputError(`${where}: unknown encryption mode '${s}' (use SSE-S3, SSE-KMS, DSSE-KMS or SSE-C)`);
-  return mode;
+  const mode = parseModeName(s);
+  if (!mode) throw new InputError(`${where}: unknown encryption mode '${s}' (use ${modeLabels()})`);
+  return mode.kind;
 }
 
 /** Reads a policy file's JSON: { allowedModes?, allowedKmsKeyArns?, exemptLogBuckets? }. */

@@ -21,6 +21,7 @@ import { createHash } from 'crypto';
 import { BatchOperation, ExpectedMode } from './remediation';
 import { ClientOptions, loadSdk, sdkProblem } from './sdk';
 import { InputError } from '../cli-input/input-error';
+import { findModeRowByLabel, modeLabels } from '../encryption-modes/mode-lookup';
 
 export interface JobParameters {
   readonly accountId: string;
@@ -62,14 +63,19 @@ export function createJobRequest(p: JobParameters): Record<string, any> {
 }
 
 function operation(p: JobParameters): Record<string, any> {
+  const row = findModeRowByLabel(p.mode);
   if (p.operation === 'S3UpdateObjectEncryption') {
-    if (p.mode !== 'SSE-KMS' || !p.kmsKeyArn) throw new InputError('S3UpdateObjectEncryption needs SSE-KMS and --kms-key-arn');
+    if (!row?.remediation.updateInPlaceTarget || !p.kmsKeyArn) {
+      throw new InputError(`S3UpdateObjectEncryption needs ${modeLabels((r) => r.remediation.updateInPlaceTarget)} and --kms-key-arn`);
+    }
     return { S3UpdateObjectEncryption: { ObjectEncryption: { SSEKMS: { KMSKeyArn: p.kmsKeyArn, BucketKeyEnabled: p.bucketKey } } } };
   }
   const copy: Record<string, any> = { TargetResource: `arn:aws:s3:::${p.bucket}`, MetadataDirective: 'COPY' };
-  if (p.mode === 'SSE-S3') copy.NewObjectMetadata = { SSEAlgorithm: 'AES256' };
-  if (p.mode === 'SSE-KMS') {
-    if (!p.kmsKeyArn) throw new InputError('S3PutObjectCopy to SSE-KMS needs --kms-key-arn');
+  // The mode's S3PutObjectCopy encryption; BUCKET_DEFAULT names none and the bucket's default applies.
+  const algorithm = row?.remediation.copyAlgorithm;
+  if (algorithm === 'AES256') copy.NewObjectMetadata = { SSEAlgorithm: 'AES256' };
+  if (algorithm === 'KMS') {
+    if (!p.kmsKeyArn) throw new InputError(`S3PutObjectCopy to ${p.mode} needs --kms-key-arn`);
     copy.NewObjectMetadata = { SSEAlgorithm: 'KMS' };
     copy.SSEAwsKmsKeyId = p.kmsKeyArn;
     copy.BucketKeyEnabled = p.bucketKey;

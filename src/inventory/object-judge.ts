@@ -10,6 +10,7 @@ import { AuditCounts } from './audit-counts';
 import { InventoryObject, objectKey } from './inventory-object';
 import { BatchOperation, ExpectedMode, remedy } from './remediation';
 import { InputError } from '../cli-input/input-error';
+import { findModeRowByLabel } from '../encryption-modes/mode-lookup';
 
 export interface Expectation {
   readonly mode: ExpectedMode;
@@ -65,7 +66,7 @@ export class ObjectJudge {
       this.nonCompliant(o, undefined);
       return;
     }
-    if (this.expectedKeys === undefined || (o.status !== 'SSE-KMS' && o.status !== 'DSSE-KMS')) return;
+    if (this.expectedKeys === undefined || !findModeRowByLabel(o.status)?.usesKms) return;
     if (o.kmsKeyArn !== undefined) {
       this.judgeKey(o, o.kmsKeyArn);
       return;

@@ -1,3 +1,5 @@
+import { findModeRowByLabel, modeRows } from '../encryption-modes/mode-lookup';
+
 /**
  * Which S3 Batch Operations operation brings a non-compliant object into the expected mode.
  * Pure: one inventory row's fields in, a decision out.
@@ -17,11 +19,12 @@
  * - Nothing can read an SSE-C object without its customer key, and nothing but a client holding
  *   that key can write one: SSE-C objects, and the SSE-C mode itself, are left to the application.
  */
-export type EncryptionStatus = 'NOT-SSE' | 'SSE-S3' | 'SSE-KMS' | 'DSSE-KMS' | 'SSE-C';
-export const ENCRYPTION_STATUSES: readonly EncryptionStatus[] = ['NOT-SSE', 'SSE-S3', 'SSE-KMS', 'DSSE-KMS', 'SSE-C'];
-/** The modes an audit can expect (an object is never expected to be NOT-SSE). */
-export const EXPECTED_MODES = ['SSE-S3', 'SSE-KMS', 'DSSE-KMS', 'SSE-C'] as const;
-export type ExpectedMode = (typeof EXPECTED_MODES)[number];
+/** An object's `EncryptionStatus` in S3 Inventory: `NOT-SSE` or a mode's label (the mode table's). */
+export type EncryptionStatus = string;
+export const ENCRYPTION_STATUSES: readonly EncryptionStatus[] = ['NOT-SSE', ...modeRows().map((r) => r.label)];
+/** The modes an audit can expect (an object is never expected to be NOT-SSE), by label: `SSE-KMS`. */
+export const EXPECTED_MODES: readonly string[] = modeRows().map((r) => r.label);
+export type ExpectedMode = string;
 
 export type BatchOperation = 'S3UpdateObjectEncryption' | 'S3PutObjectCopy';
 
@@ -45,9 +48,11 @@ export type Remedy =
   | { readonly operation?: undefined; readonly reason: string };
 
 export function remedy(object: ObjectFacts, expect: ExpectedMode): Remedy {
-  if (expect === 'SSE-C') return { reason: 'SSE-C objects can only be written by a client holding the key' };
-  if (object.status === 'SSE-C') return { reason: 'an SSE-C object cannot be read without its customer key' };
-  if (expect === 'SSE-KMS' && (object.status === 'SSE-S3' || object.status === 'SSE-KMS')) {
+  const target = findModeRowByLabel(expect)?.remediation;
+  const source = findModeRowByLabel(object.status)?.remediation;
+  if (target?.notWritable !== undefined) return { reason: target.notWritable };
+  if (source?.notReadable !== undefined) return { reason: source.notReadable };
+  if (target?.updateInPlaceTarget && source?.updateInPlaceSource) {
     return { operation: 'S3UpdateObjectEncryption' };
   }
   if (!object.isLatest) return { reason: 'a noncurrent version cannot be copied in place (delete it or let a lifecycle rule expire it)' };

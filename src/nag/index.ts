@@ -1,3 +1,3 @@
-export { EncryptionModeKind } from './engine/encryption-mode-kind';
+export { EncryptionModeKind } from '../encryption-modes/encryption-mode-kind';
 export type { S3EncryptionPolicy } from './engine/policy';
 export * from './s3-encryption-checks';

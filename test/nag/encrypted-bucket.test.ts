@@ -1,5 +1,5 @@
+import { EncryptionModeKind } from '../../src/encryption-modes/encryption-mode-kind';
 import { NO_MODE, bucketWithMode, directoryBucket, encryptedBucket, kmsBucket, kmsBucketWithKey, s3Bucket } from '../../src/nag/engine/encrypted-bucket';
-import { EncryptionModeKind } from '../../src/nag/engine/encryption-mode-kind';
 import { RuleResult, RuleStatus, compliant } from '../../src/nag/engine/rule';
 import { TemplateIndex } from '../../src/nag/engine/template-index';
 

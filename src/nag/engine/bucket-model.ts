@@ -1,14 +1,8 @@
-import { EncryptionModeKind } from './encryption-mode-kind';
 import { ABSENT, SSE_C_KEY, SSE_KEY, exact, proveDenied } from './policy-statements';
 import { asList, canonArn, resolveBool, show } from './symbolic-values';
 import { CfnResourceView, TemplateIndex } from './template-index';
-
-/** The S3 algorithm names of the modes with a default encryption of their own. */
-export const ALGORITHM: Record<string, string> = {
-  AES256: 'AES256',
-  SSE_KMS: 'aws:kms',
-  DSSE_KMS: 'aws:kms:dsse',
-};
+import { EncryptionModeKind } from '../../encryption-modes/encryption-mode-kind';
+import { findModeRow, modeLabel, modeRows } from '../../encryption-modes/mode-lookup';
 
 /** What a bucket's default encryption says, resolved. */
 export interface BucketEncryption {
@@ -52,10 +46,7 @@ function readEncryption(bucket: CfnResourceView, index: TemplateIndex): BucketEn
     }
   }
   const algorithm = alg.value;
-  let mode: EncryptionModeKind | undefined;
-  if (algorithm === ALGORITHM.SSE_KMS) mode = EncryptionModeKind.SSE_KMS;
-  else if (algorithm === ALGORITHM.DSSE_KMS) mode = EncryptionModeKind.DSSE_KMS;
-  else if (algorithm === ALGORITHM.AES256) mode = requiresSseC(bucket, index) ? EncryptionModeKind.SSE_C : EncryptionModeKind.SSE_S3;
+  const mode = modeOfDefault(algorithm, bucket, index);
   return {
     present: true,
     algorithm,
@@ -66,29 +57,36 @@ function readEncryption(bucket: CfnResourceView, index: TemplateIndex): BucketEn
   };
 }
 
-/** SSE-C mode: the bucket policy refuses uploads that do not carry the SSE-C algorithm header. */
-function requiresSseC(bucket: CfnResourceView, index: TemplateIndex): boolean {
+/**
+ * The mode a default encryption algorithm configures (the mode table's `sseAlgorithm`).
+ * Modes that share an algorithm (SSE-S3 and SSE-C: AES256) differ in their bucket policy:
+ * a customer-key mode's refuses uploads that do not carry its algorithm header.
+ */
+function modeOfDefault(algorithm: string, bucket: CfnResourceView, index: TemplateIndex): EncryptionModeKind | undefined {
+  const rows = modeRows((r) => r.defaultEncryption.sseAlgorithm === algorithm);
+  const customer = rows.find((r) => r.uploads.customerAlgorithm !== undefined);
+  const server = rows.find((r) => r.uploads.customerAlgorithm === undefined);
+  if (customer !== undefined && requiresCustomerKeys(bucket, index, algorithm, customer.uploads.customerAlgorithm!)) return customer.kind;
+  return server?.kind;
+}
+
+/** The bucket policy refuses uploads that do not carry the customer-key (SSE-C) algorithm header. */
+function requiresCustomerKeys(bucket: CfnResourceView, index: TemplateIndex, algorithm: string, customerAlgorithm: string): boolean {
   const { statements } = index.denyStatementsOf(bucket);
   const arns = index.bucketArns(bucket);
   const denied = (keys: Record<string, any>) => proveDenied(statements, { description: '', action: 's3:PutObject', target: 'objects', keys }, arns).proven;
   return denied({ [SSE_KEY]: [ABSENT], [SSE_C_KEY]: [ABSENT] })
-    && denied({ [SSE_KEY]: [exact('AES256')] })
-    && !denied({ [SSE_KEY]: [ABSENT], [SSE_C_KEY]: [exact('AES256')] });
+    && denied({ [SSE_KEY]: [exact(algorithm)] })
+    && !denied({ [SSE_KEY]: [ABSENT], [SSE_C_KEY]: [exact(customerAlgorithm)] });
 }
 
 /** Human name of a mode. */
 export function modeName(mode: EncryptionModeKind): string {
-  switch (mode) {
-    case EncryptionModeKind.SSE_S3: return 'SSE-S3';
-    case EncryptionModeKind.SSE_KMS: return 'SSE-KMS';
-    case EncryptionModeKind.DSSE_KMS: return 'DSSE-KMS';
-    case EncryptionModeKind.SSE_C: return 'SSE-C';
-  }
-  return String(mode);
+  return modeLabel(mode);
 }
 
 export function isKmsMode(mode: EncryptionModeKind | undefined): boolean {
-  return mode === EncryptionModeKind.SSE_KMS || mode === EncryptionModeKind.DSSE_KMS;
+  return findModeRow(mode)?.usesKms ?? false;
 }
 
 /** The role a bucket plays for an AWS service, which constrains its encryption. */

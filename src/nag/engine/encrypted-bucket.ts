@@ -1,8 +1,8 @@
 import { BucketEncryption, KeyRef, bucketEncryption, isKmsMode, resolveKey } from './bucket-model';
-import { EncryptionModeKind } from './encryption-mode-kind';
 import { DIRECTORY_BUCKET, GENERAL_PURPOSE_BUCKET } from './resource-types';
 import { RuleResult, cannotResolve, notApplicable } from './rule';
 import { CfnResourceView, TemplateIndex } from './template-index';
+import { EncryptionModeKind } from '../../encryption-modes/encryption-mode-kind';
 
 // What the S3 rules judge, read once: a general purpose bucket, its default encryption, its
 // mode, and in KMS modes its key. Each accessor wraps a rule's judgement with the checks every

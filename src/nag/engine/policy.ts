@@ -1,4 +1,5 @@
-import { EncryptionModeKind } from './encryption-mode-kind';
+import { EncryptionModeKind } from '../../encryption-modes/encryption-mode-kind';
+import { allModeKinds } from '../../encryption-modes/mode-lookup';
 
 // The encryption policy has one home: here, in the engine. The cdk-nag pack
 // (S3EncryptionChecks) and the `check` command both turn their input into an
@@ -48,9 +49,7 @@ export interface EnginePolicy {
   readonly exemptLogBuckets: boolean;
 }
 
-export const ALL_MODES: EncryptionModeKind[] = [
-  EncryptionModeKind.SSE_S3, EncryptionModeKind.SSE_KMS, EncryptionModeKind.DSSE_KMS, EncryptionModeKind.SSE_C,
-];
+export const ALL_MODES: EncryptionModeKind[] = allModeKinds();
 
 export const DEFAULT_POLICY: EnginePolicy = { allowedModes: ALL_MODES, exemptLogBuckets: true };
 

@@ -1,6 +1,6 @@
 import { KeyValue, SSE_C_KEY, SSE_KEY, SSE_KMS_KEY_ID_KEY } from './policy-statements';
+import { modeRows } from '../../encryption-modes/mode-lookup';
 
-const MODE_OF_ALGORITHM: Record<string, string> = { 'AES256': 'SSE-S3', 'aws:kms': 'SSE-KMS', 'aws:kms:dsse': 'DSSE-KMS' };
 
 /** The single alternative a request class fixes for a key, if it fixes one. */
 function only(keys: Readonly<Record<string, readonly KeyValue[]>>, key: string): KeyValue | undefined {
@@ -18,8 +18,10 @@ export function describeUpload(keys: Readonly<Record<string, readonly KeyValue[]
   const customer = only(keys, SSE_C_KEY);
   const parts: string[] = [];
   if (alg?.kind === 'exact') {
-    const mode = MODE_OF_ALGORITHM[alg.value] ?? `x-amz-server-side-encryption: ${alg.value}`;
-    const kms = alg.value === 'aws:kms' || alg.value === 'aws:kms:dsse';
+    // The mode whose uploads name this algorithm.
+    const row = modeRows((r) => r.uploads.sseHeader === alg.value)[0];
+    const mode = row?.label ?? `x-amz-server-side-encryption: ${alg.value}`;
+    const kms = row?.usesKms ?? false;
     const naming = keyId?.kind === 'anyExcept' ? ' naming another KMS key' : keyId?.kind === 'absent' ? ' naming no KMS key (S3 would use aws/s3)' : '';
     parts.push(`${/^S/.test(mode) ? 'an' : 'a'} ${mode} upload${kms ? naming : ''}`);
   }

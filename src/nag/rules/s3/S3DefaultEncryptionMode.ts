@@ -1,6 +1,6 @@
+import { modeLabels, modeRow } from '../../../encryption-modes/mode-lookup';
 import { ALIAS_IS_NOT_A_KEY, LogBucketRole, isInventoryDestination, isKmsMode, logBucketRole, modeName, resolveKey } from '../../engine/bucket-model';
 import { encryptedBucket } from '../../engine/encrypted-bucket';
-import { EncryptionModeKind } from '../../engine/encryption-mode-kind';
 import { EncryptionRule, RuleResult, compliant, nonCompliant } from '../../engine/rule';
 
 /**
@@ -16,7 +16,7 @@ export const S3DefaultEncryptionMode: EncryptionRule = {
   fix: 'Configure default encryption (BucketEncryption.ServerSideEncryptionConfiguration) with an allowed mode, e.g. new SecureBucket(this, id, { mode: EncryptionMode.sseKms() }).',
   evaluate: encryptedBucket(({ resource: bucket, encryption: enc }, index): RuleResult => {
     if (!enc.present) return nonCompliant('no default encryption is configured');
-    if (enc.mode === undefined) return nonCompliant(`default encryption algorithm '${enc.algorithm}' is not SSE-S3, SSE-KMS or DSSE-KMS`);
+    if (enc.mode === undefined) return nonCompliant(`default encryption algorithm '${enc.algorithm}' is not ${modeLabels((r) => r.uploads.sseHeader !== undefined)}`);
     if (isKmsMode(enc.mode)) {
       // The mode is "KMS with the bucket's key": an alias as the default key does not configure that.
       const alias = resolveKey(enc.kmsKeyId, index).alias;
@@ -24,14 +24,14 @@ export const S3DefaultEncryptionMode: EncryptionRule = {
     }
     const role = logBucketRole(bucket, index);
     if (role === LogBucketRole.ACCESS_LOG_DESTINATION) {
-      return enc.mode === EncryptionModeKind.SSE_S3 ? compliant()
-        : nonCompliant(`the bucket receives S3 server access logs, which S3 delivers only to SSE-S3 buckets, but it uses ${modeName(enc.mode)}`);
+      return modeRow(enc.mode).services.accessLogs ? compliant()
+        : nonCompliant(`the bucket receives S3 server access logs, which S3 delivers only to ${modeLabels((r) => r.services.accessLogs)} buckets, but it uses ${modeName(enc.mode)}`);
     }
     if (role === LogBucketRole.TRAIL_LOG_BUCKET) {
-      return enc.mode === EncryptionModeKind.SSE_S3 || enc.mode === EncryptionModeKind.SSE_KMS ? compliant()
-        : nonCompliant(`the bucket receives CloudTrail log files, which need SSE-S3 or SSE-KMS, but it uses ${modeName(enc.mode)}`);
+      return modeRow(enc.mode).services.cloudTrailLogs ? compliant()
+        : nonCompliant(`the bucket receives CloudTrail log files, which need ${modeLabels((r) => r.services.cloudTrailLogs)}, but it uses ${modeName(enc.mode)}`);
     }
-    if (isInventoryDestination(bucket, index) && (enc.mode === EncryptionModeKind.SSE_S3 || enc.mode === EncryptionModeKind.SSE_KMS)) {
+    if (isInventoryDestination(bucket, index) && modeRow(enc.mode).services.inventoryReports) {
       return compliant();
     }
     if (!index.policy.allowedModes.includes(enc.mode)) {

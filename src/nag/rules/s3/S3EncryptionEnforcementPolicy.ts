@@ -1,6 +1,7 @@
-import { ALGORITHM, ALIAS_IS_NOT_A_KEY, LogBucketRole, isKmsMode, logBucketRole, modeName, ownKeyForms, resolveKey } from '../../engine/bucket-model';
+import { modeRow, modeRows } from '../../../encryption-modes/mode-lookup';
+import { EncryptionModeRow } from '../../../encryption-modes/mode-table';
+import { ALIAS_IS_NOT_A_KEY, LogBucketRole, isKmsMode, logBucketRole, modeName, ownKeyForms, resolveKey } from '../../engine/bucket-model';
 import { bucketWithMode } from '../../engine/encrypted-bucket';
-import { EncryptionModeKind } from '../../engine/encryption-mode-kind';
 import { ABSENT, KeyValue, SSE_C_KEY, SSE_KEY, SSE_KMS_KEY_ID_KEY, anyExcept, exact, proveDenied } from '../../engine/policy-statements';
 import { replicaKeyProblem, replicationsInto } from '../../engine/replication-into';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
@@ -13,18 +14,20 @@ type Keys = Record<string, readonly KeyValue[]>;
  * classes: every request of each must be denied, whatever its principal,
  * network origin or object key. `ownKeys`: the forms of the bucket's key.
  */
-function mustDeny(mode: EncryptionModeKind, ownKeys: string[]): Keys[] {
-  const all = [ALGORITHM.AES256, ALGORITHM.SSE_KMS, ALGORITHM.DSSE_KMS];
-  if (mode === EncryptionModeKind.SSE_C) {
+function mustDeny(row: EncryptionModeRow, ownKeys: string[]): Keys[] {
+  // Every algorithm an upload can name in x-amz-server-side-encryption, one per mode that names one.
+  const all = [...new Set(modeRows((r) => r.uploads.sseHeader !== undefined).map((r) => r.uploads.sseHeader!))];
+  const customerAlgorithm = row.uploads.customerAlgorithm;
+  if (customerAlgorithm !== undefined) {
     return [
       { [SSE_KEY]: [ABSENT], [SSE_C_KEY]: [ABSENT] }, // no encryption headers at all
       ...all.map((a) => ({ [SSE_KEY]: [exact(a)] })),
-      { [SSE_C_KEY]: [anyExcept('AES256')] },
+      { [SSE_C_KEY]: [anyExcept(customerAlgorithm)] },
     ];
   }
-  const own = mode === EncryptionModeKind.SSE_S3 ? ALGORITHM.AES256 : ALGORITHM[mode];
+  const own = row.uploads.sseHeader!;
   const classes: Keys[] = all.filter((a) => a !== own).map((a) => ({ [SSE_KEY]: [exact(a)] }));
-  if (mode !== EncryptionModeKind.SSE_S3) {
+  if (row.usesKms) {
     // Another key: any but the bucket's own (none to pin to with an AWS managed bucket key).
     if (ownKeys.length > 0) classes.push({ [SSE_KEY]: [exact(own)], [SSE_KMS_KEY_ID_KEY]: [anyExcept(...ownKeys)] });
     classes.push({ [SSE_KEY]: [exact(own)], [SSE_KMS_KEY_ID_KEY]: [ABSENT] }); // no key id: S3 would use aws/s3
@@ -61,15 +64,16 @@ export const S3EncryptionEnforcementPolicy: EncryptionRule = {
     const gaps = new Set<string>();
     // An AWS managed bucket key leaves none to pin uploads to (S3KmsCustomerManagedKey reports it).
     const keyRef = resolveKey(enc.kmsKeyId, index);
-    if (keyRef.alias !== undefined && mode !== EncryptionModeKind.SSE_S3 && mode !== EncryptionModeKind.SSE_C) {
+    const row = modeRow(mode);
+    if (keyRef.alias !== undefined && row.usesKms) {
       // Uploads without a key id go to whatever the alias names for the requester, and no key id is "the bucket's".
       return nonCompliant(`${modeName(mode)} mode: the default key is ${keyRef.alias}, so no policy can pin uploads to the bucket's key (${ALIAS_IS_NOT_A_KEY})`);
     }
     const ownKeys = keyRef.awsManaged ? [] : ownKeyForms(enc.kmsKeyId, index);
-    const uploads = mustDeny(mode, ownKeys);
+    const uploads = mustDeny(row, ownKeys);
     // s3:UpdateObjectEncryption (S3, January 2026) changes the encryption of stored objects in place:
     // the same classes as uploads, but for SSE-C mode every such change (its targets are SSE-S3 and SSE-KMS).
-    const updates = mode === EncryptionModeKind.SSE_C ? [{}] : uploads;
+    const updates = row.uploads.customerAlgorithm !== undefined ? [{}] : uploads;
     const classes = [
       ...uploads.map((keys) => ({ action: 's3:PutObject', keys, what: describeUpload(keys) })),
       ...updates.map((keys) => ({ action: 's3:UpdateObjectEncryption', keys, what: describeUpdate(keys) })),

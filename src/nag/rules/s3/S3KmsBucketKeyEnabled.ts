@@ -1,5 +1,5 @@
+import { modeRow } from '../../../encryption-modes/mode-lookup';
 import { kmsBucket } from '../../engine/encrypted-bucket';
-import { EncryptionModeKind } from '../../engine/encryption-mode-kind';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
 
 /** An SSE-KMS bucket has an S3 Bucket Key (DSSE-KMS does not support one). */
@@ -8,7 +8,7 @@ export const S3KmsBucketKeyEnabled: EncryptionRule = {
   finding: 'The SSE-KMS S3 bucket does not enable an S3 Bucket Key.',
   fix: 'Set BucketKeyEnabled: true on the default encryption rule (s3.Bucket bucketKeyEnabled: true; SecureBucket does this for SSE-KMS).',
   evaluate: kmsBucket(({ encryption: enc, mode }): RuleResult => {
-    if (mode !== EncryptionModeKind.SSE_KMS) return notApplicable();
+    if (!modeRow(mode).defaultEncryption.bucketKey) return notApplicable();
     if (!enc.bucketKeyEnabled!.ok) return cannotResolve(`BucketKeyEnabled: ${enc.bucketKeyEnabled!.reason}`);
     return enc.bucketKeyEnabled!.value ? compliant() : nonCompliant('BucketKeyEnabled is not true');
   }),

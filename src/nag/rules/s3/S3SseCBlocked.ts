@@ -1,6 +1,6 @@
+import { modeRow } from '../../../encryption-modes/mode-lookup';
 import { LogBucketRole, logBucketRole } from '../../engine/bucket-model';
 import { bucketWithMode } from '../../engine/encrypted-bucket';
-import { EncryptionModeKind } from '../../engine/encryption-mode-kind';
 import { SSE_C_KEY, anyExcept, proveDenied } from '../../engine/policy-statements';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant, notApplicable } from '../../engine/rule';
 
@@ -16,7 +16,7 @@ export const S3SseCBlocked: EncryptionRule = {
   fix: 'Outside SSE-C mode set BlockedEncryptionTypes: { EncryptionType: [SSE-C] } (s3.Bucket blockedEncryptionTypes: [BlockedEncryptionType.SSE_C]) or deny s3:PutObject when s3:x-amz-server-side-encryption-customer-algorithm is present; in SSE-C mode set BlockedEncryptionTypes NONE.',
   evaluate: bucketWithMode(({ resource: bucket, encryption: enc, mode }, index): RuleResult => {
     const blocked = enc.blockedTypes ?? [];
-    if (mode === EncryptionModeKind.SSE_C) {
+    if (modeRow(mode).uploads.customerAlgorithm !== undefined) {
       return blocked.includes('NONE') && !blocked.includes('SSE-C') ? compliant()
         : nonCompliant(`the bucket is in SSE-C mode but BlockedEncryptionTypes is ${enc.blockedTypes ? JSON.stringify(enc.blockedTypes) : 'not set'} (S3 blocks SSE-C on new buckets unless it is NONE)`);
     }

@@ -1,9 +1,11 @@
+import { listWords, modeLabel, modeRow, modeRows } from '../../../encryption-modes/mode-lookup';
 import { directoryBucket } from '../../engine/encrypted-bucket';
-import { EncryptionModeKind } from '../../engine/encryption-mode-kind';
 import { EncryptionRule, RuleResult, cannotResolve, compliant, nonCompliant } from '../../engine/rule';
 
-const MODES: Record<string, EncryptionModeKind> = { 'AES256': EncryptionModeKind.SSE_S3, 'aws:kms': EncryptionModeKind.SSE_KMS };
-const NAMES: Record<string, string> = { SSE_S3: 'SSE-S3', SSE_KMS: 'SSE-KMS', DSSE_KMS: 'DSSE-KMS', SSE_C: 'SSE-C' };
+/** The modes directory buckets offer, by default encryption algorithm. */
+function directoryBucketModes() {
+  return modeRows((r) => r.services.directoryBuckets);
+}
 
 function list(v: unknown): unknown[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
@@ -27,13 +29,16 @@ export const S3DirectoryBucketEncryption: EncryptionRule = {
     if (rules.length > 1) return cannotResolve(`BucketEncryption has ${rules.length} rules; S3 accepts one`);
     const alg = index.str(dflt.SSEAlgorithm);
     if (!alg.ok) return cannotResolve(`SSEAlgorithm: ${alg.reason}`);
-    const mode = MODES[alg.value];
-    if (mode === undefined) return nonCompliant(`default encryption algorithm '${alg.value}' is not AES256 (SSE-S3) or aws:kms (SSE-KMS)`);
-    if (!index.policy.allowedModes.includes(mode)) {
-      return nonCompliant(`the directory bucket uses ${NAMES[mode]}; the policy allows ${index.policy.allowedModes.map((m) => NAMES[m]).join(', ')}`);
+    const modes = directoryBucketModes();
+    const mode = modes.find((r) => r.defaultEncryption.sseAlgorithm === alg.value)?.kind;
+    if (mode === undefined) {
+      return nonCompliant(`default encryption algorithm '${alg.value}' is not ${listWords(modes.map((r) => `${r.defaultEncryption.sseAlgorithm} (${r.label})`))}`);
     }
-    if (mode !== EncryptionModeKind.SSE_KMS) return compliant();
-    if (dflt.KMSMasterKeyID === undefined) return nonCompliant('SSE-KMS without KMSMasterKeyID; a directory bucket needs a customer-managed key');
+    if (!index.policy.allowedModes.includes(mode)) {
+      return nonCompliant(`the directory bucket uses ${modeLabel(mode)}; the policy allows ${index.policy.allowedModes.map(modeLabel).join(', ')}`);
+    }
+    if (!modeRow(mode).usesKms) return compliant();
+    if (dflt.KMSMasterKeyID === undefined) return nonCompliant(`${modeLabel(mode)} without KMSMasterKeyID; a directory bucket needs a customer-managed key`);
     const key = index.str(dflt.KMSMasterKeyID);
     if (!key.ok) return cannotResolve(`the KMS key: ${key.reason}`);
     const own = /^\$\{([^.}]+)(?:\.(Arn|KeyId))?\}$/.exec(key.value);
