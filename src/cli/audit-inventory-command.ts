@@ -4,6 +4,7 @@
  */
 import { ArgReader } from './arg-reader';
 import { InputError } from '../cli-input/input-error';
+import { findModeRowByLabel, modeLabels } from '../encryption-modes/mode-lookup';
 import { AuditIo, AuditRunOptions, runInventoryAudit } from '../inventory/audit-run';
 import { DEFAULT_CONCURRENCY } from '../inventory/key-lookup';
 import { DEFAULT_LIMITS, formatBytes, formatDuration, Limits, parseByteSize, parseCount, parseDuration } from '../inventory/limits';
@@ -20,7 +21,7 @@ each object's KMS key (kms_key_arn). S3 Inventory lists current versions only, u
 inventory is configured with all versions.
 
 Options:
-  --expect-mode <SSE-S3|SSE-KMS|DSSE-KMS|SSE-C>   the mode every object must have (required)
+  --expect-mode <${EXPECTED_MODES.join('|')}>   the mode every object must have (required)
   --expect-bucket-key         SSE-KMS objects must also use an S3 Bucket Key (needs BucketKeyStatus)
   --expect-kms-key <arn,...>  SSE-KMS / DSSE-KMS objects must be under one of these KMS key ARNs (repeatable;
                               aliases are refused: an alias can be repointed). Needs a live inventory export
@@ -150,9 +151,10 @@ function check(a: Args): asserts a is Args & { mode: ExpectedMode } {
   } else if (a.sourceBucket !== undefined) {
     throw new InputError('--source-bucket applies to .parquet exports; an S3 Inventory manifest names its source bucket');
   }
-  if (a.mode === undefined) throw new InputError('--expect-mode is required (SSE-S3, SSE-KMS, DSSE-KMS or SSE-C)');
+  if (a.mode === undefined) throw new InputError(`--expect-mode is required (${modeLabels()})`);
+  const row = findModeRowByLabel(a.mode)!;
   if (a.kmsKeys !== undefined) {
-    if (a.mode !== 'SSE-KMS' && a.mode !== 'DSSE-KMS') throw new InputError(`--expect-kms-key applies to SSE-KMS and DSSE-KMS (not ${a.mode})`);
+    if (!row.usesKms) throw new InputError(`--expect-kms-key applies to ${modeLabels((r) => r.usesKms, 'and')} (not ${a.mode})`);
     if (a.exports.length === 0 && !a.verifyKmsKeys) {
       throw new InputError('--expect-kms-key: S3 Inventory has no KMS key field; add --verify-kms-keys (one HeadObject per SSE-KMS object) '
         + 'or audit an S3 Metadata live inventory table export');
@@ -164,14 +166,18 @@ function check(a: Args): asserts a is Args & { mode: ExpectedMode } {
   } else if (a.verifyKmsKeys) {
     throw new InputError('--verify-kms-keys needs --expect-kms-key (the keys objects must be under)');
   }
-  if (a.bucketKey && a.mode !== 'SSE-KMS') throw new InputError(`--expect-bucket-key applies to SSE-KMS only (S3 Bucket Keys do not apply to ${a.mode})`);
+  if (a.bucketKey && !row.defaultEncryption.bucketKey) {
+    throw new InputError(`--expect-bucket-key applies to ${modeLabels((r) => r.defaultEncryption.bucketKey, 'and')} only (S3 Bucket Keys do not apply to ${a.mode})`);
+  }
   if (a.createJob) {
     const missing = [a.batchManifest ? undefined : '--batch-manifest', a.roleArn ? undefined : '--role-arn', a.accountId ? undefined : '--account-id']
       .filter((m): m is string => m !== undefined);
     if (missing.length > 0) throw new InputError(`--create-job needs ${missing.join(', ')}`);
     if (!a.batchManifest!.startsWith('s3://')) throw new InputError('--create-job needs an s3:// --batch-manifest (Batch Operations reads the manifest from S3)');
-    if (a.mode === 'SSE-C') throw new InputError('--create-job: Batch Operations cannot write SSE-C objects (the customer key never reaches S3 at rest)');
-    if (a.mode === 'SSE-KMS' && !a.kmsKeyArn) throw new InputError('--create-job with --expect-mode SSE-KMS needs --kms-key-arn (the key objects are brought to)');
+    const jobs = row.remediation;
+    if (jobs.notWritableByJobs !== undefined) throw new InputError(`--create-job: Batch Operations cannot write ${a.mode} objects (${jobs.notWritableByJobs})`);
+    const withKey = jobs.updateInPlaceTarget || jobs.copyAlgorithm === 'KMS';
+    if (withKey && !a.kmsKeyArn) throw new InputError(`--create-job with --expect-mode ${a.mode} needs --kms-key-arn (the key objects are brought to)`);
     if (!/^\d{12}$/.test(a.accountId!)) throw new InputError(`--account-id: '${a.accountId}' is not a 12-digit account id`);
     if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/.test(a.roleArn!)) throw new InputError(`--role-arn: '${a.roleArn}' is not an IAM role ARN`);
   }

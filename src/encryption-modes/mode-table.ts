@@ -64,8 +64,10 @@ export interface RemediationRow {
    * cannot write objects in the mode.
    */
   readonly copyAlgorithm?: 'AES256' | 'KMS' | 'BUCKET_DEFAULT';
-  /** Why no Batch Operations job can write objects in the mode (when `copyAlgorithm` is undefined). */
+  /** Why no Batch Operations job can bring an object into the mode (when `copyAlgorithm` is undefined). */
   readonly notWritable?: string;
+  /** Why no Batch Operations job can write objects in the mode, for `--create-job`. */
+  readonly notWritableByJobs?: string;
   /** Why no Batch Operations job can read objects in the mode, if it cannot. */
   readonly notReadable?: string;
 }
@@ -144,6 +146,7 @@ export const MODE_TABLE: readonly EncryptionModeRow[] = [
       updateInPlaceTarget: false,
       updateInPlaceSource: false,
       notWritable: 'SSE-C objects can only be written by a client holding the key',
+      notWritableByJobs: 'the customer key never reaches S3 at rest',
       notReadable: 'an SSE-C object cannot be read without its customer key',
     },
   },

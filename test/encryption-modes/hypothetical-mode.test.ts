@@ -2,6 +2,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { parseMode } from '../../src/check/check';
+import { AUDIT_USAGE } from '../../src/cli/audit-inventory-command';
+import { CHECK_USAGE } from '../../src/cli/check-command';
 import { EncryptionModeKind } from '../../src/encryption-modes/encryption-mode-kind';
 import { enforcementDenials } from '../../src/encryption-modes/enforcement-denials';
 import { expectedBucketEncryption } from '../../src/encryption-modes/expected-bucket-encryption';
@@ -141,9 +143,11 @@ describe('a hypothetical fifth mode, added as one table row', () => {
     expect(describeUpload({ [SSE_KEY]: [exact('aws:kms:pq')], [SSE_KMS_KEY_ID_KEY]: [anyExcept('k')] })).toBe('an SSE-KMS-PQ upload naming another KMS key');
   });
 
-  test('check takes its name in any spelling, and lists it', () => {
+  test('check takes its name in any spelling, and the CLI help lists it', () => {
     expect(parseMode('sse-kms-pq', '--allowed-modes')).toBe(PQ);
     expect(() => parseMode('pq', '--allowed-modes')).toThrow(/use SSE-S3, SSE-KMS, DSSE-KMS, SSE-C or SSE-KMS-PQ/);
+    expect(CHECK_USAGE).toContain('modes buckets may use: SSE-S3, SSE-KMS, DSSE-KMS, SSE-C, SSE-KMS-PQ (default: all)');
+    expect(AUDIT_USAGE).toContain('--expect-mode <SSE-S3|SSE-KMS|DSSE-KMS|SSE-C|SSE-KMS-PQ>');
   });
 
   test('the inventory audit expects it, and brings objects to it by copy (the bucket default)', () => {
@@ -151,8 +155,14 @@ describe('a hypothetical fifth mode, added as one table row', () => {
     expect(ENCRYPTION_STATUSES).toContain('SSE-KMS-PQ');
     expect(remedy({ status: 'SSE-KMS', isLatest: true }, 'SSE-KMS-PQ')).toEqual({ operation: 'S3PutObjectCopy' });
     const job = createJobRequest({
-      accountId: '111111111111', roleArn: 'arn:aws:iam::111111111111:role/batch', operation: 'S3PutObjectCopy', mode: 'SSE-KMS-PQ', bucketKey: false,
-      bucket: 'b', manifest: { bucket: 'm', key: 'k', etag: 'e', fields: ['Bucket', 'Key'] }, report: { bucket: 'r', prefix: 'p' },
+      accountId: '111111111111',
+      roleArn: 'arn:aws:iam::111111111111:role/batch',
+      operation: 'S3PutObjectCopy',
+      mode: 'SSE-KMS-PQ',
+      bucketKey: false,
+      bucket: 'b',
+      manifest: { bucket: 'm', key: 'k', etag: 'e', fields: ['Bucket', 'Key'] },
+      report: { bucket: 'r', prefix: 'p' },
     });
     expect(job.Operation).toEqual({ S3PutObjectCopy: { TargetResource: 'arn:aws:s3:::b', MetadataDirective: 'COPY' } });
   });
