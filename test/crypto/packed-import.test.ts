@@ -2,8 +2,9 @@
  * `cdk-secure-bucket/crypto` (which re-exports the bundled `@cdk-secure-bucket/crypto`) from the packed package, in a scratch project:
  * loading it must not load aws-cdk-lib or constructs (it has no runtime
  * dependency), through both `require` and `import`; its types must resolve
- * under every TypeScript `moduleResolution` a CDK app uses; and the tarball
- * must hold only what a user installs (no `cdk.out/` from `npx cdk synth`).
+ * under every TypeScript `moduleResolution` a CDK app uses; the tarball
+ * must hold only what a user installs (no `cdk.out/` from `npx cdk synth`);
+ * and the CLI's `check` runs there too, without the peer dependencies.
  *
  * The scratch project lives under the OS temp directory, where neither
  * aws-cdk-lib nor constructs can be resolved: an import of either would fail
@@ -188,6 +189,17 @@ test.each([
   expect(result.fromBundled).toBe(true);
   expect(result.cdkLoaded).toEqual([]);
   expect(result.resolvable).toEqual([]);
+});
+
+test('the CLI runs `check` from the packed package without aws-cdk-lib, constructs or cdk-nag (an install with --omit=peer)', () => {
+  const pkgDir = path.join(scratch, 'node_modules', 'cdk-secure-bucket');
+  const bin = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')).bin['cdk-secure-bucket'];
+  const templates = ['compliant-sse-s3.yaml', 'compliant-sse-kms.json'].map((f) => path.join(ROOT, 'test', 'fixtures', 'templates', f));
+  const run = spawnSync(process.execPath, [path.join(pkgDir, bin), 'check', ...templates], {
+    ...BOUNDED_CHILD, cwd: scratch, encoding: 'utf8', env: { ...process.env, NODE_PATH: '' },
+  });
+  expect(run.status).toBe(0);
+  expect(run.stdout).toMatch(/2 template\(s\).*compliant/);
 });
 
 test('the construct entry point, by contrast, needs aws-cdk-lib (the probe can tell)', () => {
