@@ -9,6 +9,7 @@ import { enforcementDenials } from '../../src/encryption-modes/enforcement-denia
 import { expectedBucketEncryption } from '../../src/encryption-modes/expected-bucket-encryption';
 import { allModeKinds, findModeRowByLabel, modeLabel, modeLabels, modeRow, parseModeName } from '../../src/encryption-modes/mode-lookup';
 import { MODE_TABLE } from '../../src/encryption-modes/mode-table';
+import { S3DirectoryBucketEncryption } from '../../src/nag/rules/s3express/S3DirectoryBucketEncryption';
 import { encryptionProps } from '../../src/secure-bucket/encryption-props';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111111111111:key/11111111-1111-1111-1111-111111111111';
@@ -95,6 +96,11 @@ describe('the mode table', () => {
       's3:PutObject:RequireSseC', 's3:PutObject:DenyServerManagedEncryption', 's3:UpdateObjectEncryption:DenyUpdateObjectEncryption',
     ]);
     expect(() => enforcementDenials(modeRow(EncryptionModeKind.SSE_KMS))).toThrow(/needs the key ARN/);
+  });
+
+  test('a rule\'s fix names the algorithms of the modes it accepts', () => {
+    expect(S3DirectoryBucketEncryption.fix).toBe('Set BucketEncryption.ServerSideEncryptionConfiguration on the AWS::S3Express::DirectoryBucket with an allowed mode '
+      + '(AES256 or aws:kms) and, for aws:kms, KMSMasterKeyID set to a customer-managed key (one named in allowedKmsKeyArns when the policy names keys).');
   });
 
   test('the folder is the bottom layer: it imports nothing but its own files', () => {

@@ -21,7 +21,8 @@ function list(v: unknown): unknown[] {
 export const S3DirectoryBucketEncryption: EncryptionRule = {
   name: 'S3DirectoryBucketEncryption',
   finding: 'The S3 directory bucket has no default encryption, or its mode or key is not allowed by the encryption policy.',
-  fix: 'Set BucketEncryption.ServerSideEncryptionConfiguration on the AWS::S3Express::DirectoryBucket with an allowed mode (AES256 or aws:kms) and, for aws:kms, KMSMasterKeyID set to a customer-managed key (one named in allowedKmsKeyArns when the policy names keys).',
+  fix: `Set BucketEncryption.ServerSideEncryptionConfiguration on the AWS::S3Express::DirectoryBucket with an allowed mode (${listWords(directoryBucketModes().map((r) => r.defaultEncryption.sseAlgorithm))}) and, `
+    + `for ${listWords(directoryBucketModes().filter((r) => r.usesKms).map((r) => r.defaultEncryption.sseAlgorithm))}, KMSMasterKeyID set to a customer-managed key (one named in allowedKmsKeyArns when the policy names keys).`,
   evaluate: directoryBucket(({ resource: bucket }, index): RuleResult => {
     const rules = list((bucket.properties.BucketEncryption as any)?.ServerSideEncryptionConfiguration);
     const dflt = (rules[0] as any)?.ServerSideEncryptionByDefault;
