@@ -26,6 +26,13 @@ export interface Problem {
 export class CheckContext {
   private readonly templates = new Map<Stack, ResolvedStackTemplate>();
   private readonly indexes = new Map<string, TemplateIndex>();
+  private readonly computed = new Map<string, unknown>();
+
+  /** `make()`, computed once in this run under `key` (for what every check of the run needs alike). */
+  public once<T>(key: string, make: () => T): T {
+    if (!this.computed.has(key)) this.computed.set(key, make());
+    return this.computed.get(key) as T;
+  }
 
   /** The resolved template of `stack` (rendered on first use in this run). */
   public templateOf(stack: Stack): ResolvedStackTemplate {
@@ -197,21 +204,61 @@ export function differences(got: unknown, want: unknown, path = ''): string[] {
  * wider Deny only denies more.
  */
 export function missingStatements(stack: Stack, required: unknown[], statements: unknown[]): unknown[] {
-  return required.map((s) => stack.resolve(s)).filter((r) => !statements.some((f) => covers(f, r)));
+  // Each statement's canonical parts are built at most once: a shared log bucket's policy has a
+  // statement per source bucket, none with a Sid, so every pair is compared.
+  const finals = statements.map((f) => new ComparedStatement(f));
+  return required.map((s) => stack.resolve(s)).filter((r) => {
+    const want = new ComparedStatement(r);
+    return !finals.some((f) => covers(f, want));
+  });
 }
 
-function covers(final: any, required: any): boolean {
-  if (final === null || typeof final !== 'object' || required === null || typeof required !== 'object') return false;
-  // Most pairs differ in their Sid: decided before any canonical JSON is built.
-  if (typeof required.Sid === 'string' && typeof final.Sid === 'string' && final.Sid !== required.Sid) return false;
-  for (const k of ['Sid', 'Effect', 'Condition', 'NotAction', 'NotPrincipal', 'NotResource']) {
-    if (required[k] !== undefined && canonical(final[k]) !== canonical(required[k])) return false;
-    if (required[k] === undefined && k !== 'Sid' && final[k] !== undefined) return false;
+/** A statement as `covers` compares it: its parts in canonical JSON, each built on first use. */
+class ComparedStatement {
+  public readonly isObject: boolean;
+  public readonly sid?: string;
+  private readonly parts = new Map<string, string | ReadonlySet<string>>();
+
+  constructor(private readonly statement: any) {
+    this.isObject = statement !== null && typeof statement === 'object';
+    this.sid = this.isObject && typeof statement.Sid === 'string' ? statement.Sid : undefined;
   }
-  const superset = (a: string[], b: string[]) => b.every((x) => a.includes(x));
-  return superset(members(final.Action), members(required.Action))
-    && superset(members(final.Resource), members(required.Resource))
-    && superset(principals(final.Principal), principals(required.Principal));
+
+  public has(field: string): boolean {
+    return this.statement[field] !== undefined;
+  }
+
+  public json(field: string): string {
+    return this.part(field, () => canonical(this.statement[field])) as string;
+  }
+
+  /** The canonical members of Action or Resource, or the principals of Principal. */
+  public set(field: 'Action' | 'Resource' | 'Principal'): ReadonlySet<string> {
+    return this.part(`[]${field}`, () => new Set(field === 'Principal' ? principals(this.statement.Principal) : members(this.statement[field]))) as ReadonlySet<string>;
+  }
+
+  private part(key: string, make: () => string | ReadonlySet<string>): string | ReadonlySet<string> {
+    let v = this.parts.get(key);
+    if (v === undefined) {
+      v = make();
+      this.parts.set(key, v);
+    }
+    return v;
+  }
+}
+
+function covers(final: ComparedStatement, required: ComparedStatement): boolean {
+  if (!final.isObject || !required.isObject) return false;
+  // Most pairs differ in their Sid: decided before any canonical JSON is built.
+  if (required.sid !== undefined && final.sid !== undefined && final.sid !== required.sid) return false;
+  for (const k of ['Sid', 'Effect', 'Condition', 'NotAction', 'NotPrincipal', 'NotResource']) {
+    if (required.has(k) && final.json(k) !== required.json(k)) return false;
+    if (!required.has(k) && k !== 'Sid' && final.has(k)) return false;
+  }
+  const superset = (a: ReadonlySet<string>, b: ReadonlySet<string>) => [...b].every((x) => a.has(x));
+  return superset(final.set('Action'), required.set('Action'))
+    && superset(final.set('Resource'), required.set('Resource'))
+    && superset(final.set('Principal'), required.set('Principal'));
 }
 
 function members(v: unknown): string[] {

@@ -58,8 +58,11 @@ export function foreignPolicyProblems(ctx: CheckContext, bucket: s3.Bucket): Pro
     return false;
   };
   const problems: Problem[] = [];
-  for (const c of bucket.node.root.node.findAll()) {
-    if (!CfnResource.isCfnResource(c) || c.cfnResourceType !== 'AWS::S3::BucketPolicy' || Stack.of(c) === home) continue;
+  // The app's bucket policies, found once per run: every SecureBucket of the stack looks at them.
+  const bucketPolicies = ctx.once('bucketPoliciesOfApp', () => bucket.node.root.node.findAll()
+    .filter((c): c is CfnResource => CfnResource.isCfnResource(c) && c.cfnResourceType === 'AWS::S3::BucketPolicy'));
+  for (const c of bucketPolicies) {
+    if (Stack.of(c) === home) continue;
     if (typeof name !== 'string' && !mayRefer(Stack.of(c))) continue;
     // Not renderable here: the S3EncryptionChecks pack and `check` judge it on the final templates.
     const props = renderedProperties(c);
