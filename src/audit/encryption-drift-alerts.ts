@@ -136,9 +136,11 @@ export class EncryptionDriftAlerts extends Construct {
   /**
    * Get or create the stack's drift alerts.
    *
+   * `props` are used when this call creates the construct; when it already
+   * exists, any prop given must equal the one it was created with.
+   *
    * @param scope any construct in the stack
-   * @param props properties used when this call creates the construct; must
-   *   be undefined when it already exists
+   * @param props properties of the drift alerts if this call creates them
    */
   public static of(scope: IConstruct, props?: EncryptionDriftAlertsProps): EncryptionDriftAlerts {
     return sharedInStack(scope, {

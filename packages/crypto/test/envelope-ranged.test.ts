@@ -5,7 +5,7 @@ import { createDecipheriv, randomBytes } from 'node:crypto';
 import * as fc from 'fast-check';
 import { queuedRandom } from './envelope-helpers';
 import { EnvelopeCipher, InvalidArgumentError, RawAesKeyring } from '../src';
-import { counterBlockAt, decryptRange, widenRange } from '../src/cipher/ranged';
+import { counterBlockAt, decryptRange, widenRange } from '../src/cipher/ctr-range-decryption';
 import { deriveContentKey } from '../src/format/key-derivation';
 
 const seq = (start: number, n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (start + i) % 256));

@@ -14,7 +14,7 @@ import { AuthenticatedGcmDecryptStream } from './authenticated-decrypt';
 import { claimBytes } from './buffer-claims';
 import { ContentParams, gcmDecryptor, gcmEncryptor, GCM_MAX_PLAINTEXT_BYTES } from './content-params';
 import { GcmEncryptTransform, GcmUnauthenticatedDecryptTransform, LegacyCbcDecryptTransform } from './gcm-streams';
-import { decryptRange as decryptRangePure } from './ranged';
+import { decryptRange as decryptRangePure } from './ctr-range-decryption';
 import {
   DecryptBufferOptions, DecryptRangeOptions, DecryptStreamOptions, EncryptOptions, EncryptResult, EncryptStreamOptions,
   EncryptStreamResult, EnvelopeCipherOptions, ObjectMetadata, RandomBytesFn,

@@ -2,7 +2,7 @@
  * GET an S3EC object and its metadata (from the object or its instruction
  * file). Internal: shared by the whole-object and streaming readers.
  */
-import { checkLocation } from './check-location';
+import { requireBucketAndKey } from './require-bucket-and-key';
 import { resolveObjectMetadata } from './resolve-object-metadata';
 import { discardResponseBody } from './response-body';
 import { S3ClientLike } from './s3-client';
@@ -20,7 +20,7 @@ export interface EncryptedObject {
 export async function getEncryptedObject(
   operation: string, client: Pick<S3ClientLike, 'getObject'>, bucket: string, key: string,
 ): Promise<EncryptedObject> {
-  checkLocation(operation, bucket, key);
+  requireBucketAndKey(operation, bucket, key);
   const out = await client.getObject({ Bucket: bucket, Key: key });
   try {
     const metadata = await resolveObjectMetadata({ client, bucket, key, objectMetadata: out.Metadata ?? {} });

@@ -12,9 +12,9 @@
  * `start` at or past the end is an InvalidArgumentError.
  */
 import type { EnvelopeCipher } from '../cipher/envelope-cipher';
-import { widenRange } from '../cipher/ranged';
+import { widenRange } from '../cipher/ctr-range-decryption';
 import { InvalidArgumentError, needs, S3EncryptionError } from '../errors';
-import { checkLocation } from './check-location';
+import { requireBucketAndKey } from './require-bucket-and-key';
 import { resolveObjectMetadata } from './resolve-object-metadata';
 import { discardResponseBody, readResponseBody } from './response-body';
 import { S3ClientLike, S3GetObjectOutput } from './s3-client';
@@ -39,7 +39,7 @@ export async function getObjectRange(options: GetObjectRangeOptions): Promise<Bu
   const { client, cipher, bucket, key, context } = options;
   needs(options.allowUnauthenticatedRangedReads === true, () => new InvalidArgumentError(
     'getObjectRange: ranged reads are not authenticated; set allowUnauthenticatedRangedReads: true to opt in, or use getDecryptedObject'));
-  checkLocation('getObjectRange', bucket, key);
+  requireBucketAndKey('getObjectRange', bucket, key);
   needs(Array.isArray(options.range) && options.range.length === 2, () => new InvalidArgumentError('getObjectRange: range must be [start, end]'));
   const range = { start: options.range[0], end: options.range[1] };
   const widened = widenRange(range); // validates 0 <= start <= end (integers)

@@ -26,7 +26,7 @@ import type { EnvelopeCipher } from '../cipher/envelope-cipher';
 import { CHUNK_SIZE } from '../cipher/gcm-streams';
 import { EncryptStreamResult, ObjectMetadata } from '../cipher/types';
 import { InvalidArgumentError, needs } from '../errors';
-import { checkLocation } from './check-location';
+import { requireBucketAndKey } from './require-bucket-and-key';
 import { INSTRUCTION_FILE_OBJECT_METADATA, instructionFileKey, serializeInstructionFile } from './instruction-file';
 import { checkPartSize, DEFAULT_PART_SIZE, uploadCiphertext, UploadCiphertextResult, UploadClient } from './upload-ciphertext';
 import { GCM_TAG_LENGTH } from '../format/algorithm-suite';
@@ -73,7 +73,7 @@ export interface PutEncryptedObjectResult {
 
 export async function putEncryptedObject(options: PutEncryptedObjectOptions): Promise<PutEncryptedObjectResult> {
   const { client, cipher, bucket, key, body, context } = options;
-  checkLocation('putEncryptedObject', bucket, key);
+  requireBucketAndKey('putEncryptedObject', bucket, key);
   const partSize = options.partSize ?? DEFAULT_PART_SIZE;
   checkPartSize(partSize);
   needs(body instanceof Uint8Array || body instanceof Readable,

@@ -27,7 +27,7 @@
  * supported (the copy would need the customer key).
  */
 import { InvalidArgumentError, MetadataTooLargeError, needs, S3EncryptionError, UnsupportedFormatError } from '../errors';
-import { checkLocation } from './check-location';
+import { requireBucketAndKey } from './require-bucket-and-key';
 import { INSTRUCTION_FILE_OBJECT_METADATA, INSTRUCTION_FILE_SUFFIX, MAX_INSTRUCTION_FILE_BYTES, serializeInstructionFile } from './instruction-file';
 import { discardResponseBody, readBoundedResponseBody } from './response-body';
 import {
@@ -125,7 +125,7 @@ function checkSuffix(suffix: string, what: string): void {
  */
 export async function rewrapObject(options: RewrapObjectOptions): Promise<RewrapObjectResult> {
   const { client, bucket, key } = options;
-  checkLocation('rewrapObject', bucket, key);
+  requireBucketAndKey('rewrapObject', bucket, key);
   const suffix = options.instructionFileSuffix ?? INSTRUCTION_FILE_SUFFIX;
   const newSuffix = options.newInstructionFileSuffix ?? suffix;
   checkSuffix(suffix, 'instructionFileSuffix');
