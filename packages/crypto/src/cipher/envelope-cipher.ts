@@ -13,8 +13,8 @@ import {
 import { AuthenticatedGcmDecryptStream } from './authenticated-decrypt';
 import { claimBytes } from './buffer-claims';
 import { ContentParams, gcmDecryptor, gcmEncryptor, GCM_MAX_PLAINTEXT_BYTES } from './content-params';
-import { GcmEncryptTransform, GcmUnauthenticatedDecryptTransform, LegacyCbcDecryptTransform } from './gcm-streams';
 import { decryptRange as decryptRangePure } from './ctr-range-decryption';
+import { GcmEncryptTransform, GcmUnauthenticatedDecryptTransform, LegacyCbcDecryptTransform } from './gcm-streams';
 import {
   DecryptBufferOptions, DecryptRangeOptions, DecryptStreamOptions, EncryptOptions, EncryptResult, EncryptStreamOptions,
   EncryptStreamResult, EnvelopeCipherOptions, ObjectMetadata, RandomBytesFn,

@@ -11,13 +11,13 @@
  * trimmed. `end` past the end of the plaintext is clamped, like HTTP; a
  * `start` at or past the end is an InvalidArgumentError.
  */
-import type { EnvelopeCipher } from '../cipher/envelope-cipher';
 import { widenRange } from '../cipher/ctr-range-decryption';
 import { InvalidArgumentError, needs, S3EncryptionError } from '../errors';
 import { requireBucketAndKey } from './require-bucket-and-key';
 import { resolveObjectMetadata } from './resolve-object-metadata';
 import { discardResponseBody, readResponseBody } from './response-body';
 import { S3ClientLike, S3GetObjectOutput } from './s3-client';
+import type { EnvelopeCipher } from '../cipher/envelope-cipher';
 import { GCM_TAG_LENGTH } from '../format/algorithm-suite';
 import { EncryptionContext } from '../keyring/keyring';
 

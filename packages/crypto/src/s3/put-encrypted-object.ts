@@ -22,12 +22,12 @@
  *   decryption detects); write again.
  */
 import { Readable } from 'node:stream';
+import { INSTRUCTION_FILE_OBJECT_METADATA, instructionFileKey, serializeInstructionFile } from './instruction-file';
 import type { EnvelopeCipher } from '../cipher/envelope-cipher';
 import { CHUNK_SIZE } from '../cipher/gcm-streams';
 import { EncryptStreamResult, ObjectMetadata } from '../cipher/types';
 import { InvalidArgumentError, needs } from '../errors';
 import { requireBucketAndKey } from './require-bucket-and-key';
-import { INSTRUCTION_FILE_OBJECT_METADATA, instructionFileKey, serializeInstructionFile } from './instruction-file';
 import { checkPartSize, DEFAULT_PART_SIZE, uploadCiphertext, UploadCiphertextResult, UploadClient } from './upload-ciphertext';
 import { GCM_TAG_LENGTH } from '../format/algorithm-suite';
 import { splitForInstructionFile } from '../format/content-metadata';

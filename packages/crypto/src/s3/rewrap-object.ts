@@ -27,8 +27,8 @@
  * supported (the copy would need the customer key).
  */
 import { InvalidArgumentError, MetadataTooLargeError, needs, S3EncryptionError, UnsupportedFormatError } from '../errors';
-import { requireBucketAndKey } from './require-bucket-and-key';
 import { INSTRUCTION_FILE_OBJECT_METADATA, INSTRUCTION_FILE_SUFFIX, MAX_INSTRUCTION_FILE_BYTES, serializeInstructionFile } from './instruction-file';
+import { requireBucketAndKey } from './require-bucket-and-key';
 import { discardResponseBody, readBoundedResponseBody } from './response-body';
 import {
   S3ChecksumAlgorithm, S3ClientLike, S3CompletedPart, S3CopyObjectInput, S3CreateMultipartUploadInput, S3HeadObjectOutput, S3RestatedHeaders,
