@@ -101,9 +101,9 @@ export async function runInventoryAudit(a: AuditRunOptions, io: AuditIo): Promis
     }
 
     const progress = new Progress(io.stderr, manifest.files.length);
-    let tally;
+    let counts;
     try {
-      tally = manifestAt === undefined
+      counts = manifestAt === undefined
         ? await auditExport({
           files: a.exports,
           sourceBucket: manifest.sourceBucket,
@@ -158,11 +158,11 @@ export async function runInventoryAudit(a: AuditRunOptions, io: AuditIo): Promis
       manifest: manifestAt !== undefined ? describe(manifestAt) : a.exports.join(', '),
       inventory: manifest,
       expect,
-      tally,
+      counts,
       batchManifests: outs,
     };
     io.stdout.write(a.format === 'json' ? toJson(report) : toText(report));
-    return tally.nonCompliant.objects > 0 ? 1 : 0;
+    return counts.nonCompliant.objects > 0 ? 1 : 0;
   } finally {
     for (const { writer } of writers.values()) writer.discard();
     if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });

@@ -33,7 +33,7 @@ export interface AuditOptions {
   /** Looks up the KMS key of SSE-KMS objects (--verify-kms-keys). */
   readonly keyLookup?: KeyLookup;
   /** Called after each data file and every 100,000 rows. */
-  readonly progress?: (filesDone: number, tally: AuditCounts) => void;
+  readonly progress?: (filesDone: number, counts: AuditCounts) => void;
 }
 
 export async function audit(options: AuditOptions): Promise<AuditCounts> {
@@ -57,7 +57,7 @@ export async function audit(options: AuditOptions): Promise<AuditCounts> {
   const used = new Set([iBucket, iKey, iVersion, iLatest, iDeleteMarker, iSize, iStatus, iBucketKey, iClass, iTier]);
   const wanted = manifest.columns.map((_, i) => used.has(i));
   const judge = new ObjectJudge(expect, manifest.sourceBucket, options.sink, options.keyLookup);
-  const tally = judge.tally;
+  const counts = judge.counts;
   const queued = (options.keyLookup?.concurrency ?? 0) * 4;
   let filesDone = 0;
 
@@ -86,7 +86,7 @@ export async function audit(options: AuditOptions): Promise<AuditCounts> {
         intelligentTieringTier: iTier >= 0 ? f[iTier] : undefined,
       };
       judge.judge(o, where, row);
-      if (tally.objects % 100_000 === 0) options.progress?.(filesDone, tally);
+      if (counts.objects % 100_000 === 0) options.progress?.(filesDone, counts);
     };
 
     const decoder = new StringDecoder('utf8');
@@ -144,10 +144,10 @@ export async function audit(options: AuditOptions): Promise<AuditCounts> {
       throw new InputError(`${where}: the data file lists no object; an empty list proves nothing`);
     }
     filesDone += 1;
-    options.progress?.(filesDone, tally);
+    options.progress?.(filesDone, counts);
   }
   await judge.drain();
-  return tally;
+  return counts;
 }
 
 /** A Parquet inventory: each data file is checked (size, MD5) while copied to a temp file (or, local, in place), then read. */
@@ -195,15 +195,15 @@ async function auditParquet(options: AuditOptions): Promise<AuditCounts> {
         onObject: (o, row) => judge.judge(o, where, row),
         afterRowGroup: async () => {
           if (options.keyLookup) await judge.settle(queued);
-          options.progress?.(filesDone, judge.tally);
+          options.progress?.(filesDone, judge.counts);
         },
       });
       if (rows === 0) throw new InputError(`${where}: the data file lists no object; an empty list proves nothing`);
       filesDone += 1;
-      options.progress?.(filesDone, judge.tally);
+      options.progress?.(filesDone, judge.counts);
     }
     await judge.drain();
-    return judge.tally;
+    return judge.counts;
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -216,7 +216,7 @@ export async function auditExport(options: {
   readonly expect: Expectation;
   readonly limits: Limits;
   readonly sink?: ObjectSink;
-  readonly progress?: (filesDone: number, tally: AuditCounts) => void;
+  readonly progress?: (filesDone: number, counts: AuditCounts) => void;
 }): Promise<AuditCounts> {
   const judge = new ObjectJudge(options.expect, options.sourceBucket, options.sink);
   let filesDone = 0;
@@ -228,11 +228,11 @@ export async function auditExport(options: {
       requireKeyColumn: true,
       requireBucketKeyColumn: options.expect.bucketKey,
       onObject: (o, row) => judge.judge(o, file, row),
-      afterRowGroup: async () => options.progress?.(filesDone, judge.tally),
+      afterRowGroup: async () => options.progress?.(filesDone, judge.counts),
     });
     if (rows === 0) throw new InputError(`${file}: the export lists no object; an empty list proves nothing`);
     filesDone += 1;
-    options.progress?.(filesDone, judge.tally);
+    options.progress?.(filesDone, judge.counts);
   }
-  return judge.tally;
+  return judge.counts;
 }

@@ -33,7 +33,7 @@ export interface KeyLookup {
 }
 
 export class ObjectJudge {
-  public readonly tally = new AuditCounts();
+  public readonly counts = new AuditCounts();
   private readonly queue: InventoryObject[] = [];
   private inFlight = 0;
   private failure?: unknown;
@@ -57,11 +57,11 @@ export class ObjectJudge {
         + 'rows of another bucket prove nothing about this one');
     }
     if (o.isDeleteMarker) {
-      this.tally.deleteMarkers += 1;
+      this.counts.deleteMarkers += 1;
       return;
     }
     const size = o.size ?? 0;
-    this.tally.add(o.status, o.bucketKey, size);
+    this.counts.add(o.status, o.bucketKey, size);
     if (o.status !== this.expect.mode || (this.expect.bucketKey && o.bucketKey !== 'ENABLED')) {
       this.nonCompliant(o, undefined);
       return;
@@ -99,9 +99,9 @@ export class ObjectJudge {
     while (this.failure === undefined && this.inFlight < lookup.concurrency && this.queue.length > 0) {
       const o = this.queue.shift()!;
       this.inFlight += 1;
-      this.tally.keyLookups += 1;
+      this.counts.keyLookups += 1;
       lookup.lookup(o).then((r) => {
-        if ('gone' in r) this.tally.goneSinceInventory += 1;
+        if ('gone' in r) this.counts.goneSinceInventory += 1;
         else this.judgeKey(o, r.kmsKeyArn);
       }, (e) => {
         this.failure ??= e;
@@ -116,15 +116,15 @@ export class ObjectJudge {
   }
 
   private judgeKey(o: InventoryObject, arn: string | null): void {
-    this.tally.addKey(arn ?? '(none)', o.size ?? 0);
+    this.counts.addKey(arn ?? '(none)', o.size ?? 0);
     if (arn !== null && this.expectedKeys!.has(arn)) return;
-    this.tally.otherKey += 1;
+    this.counts.otherKey += 1;
     this.nonCompliant(o, arn ?? '(none)');
   }
 
   private nonCompliant(o: InventoryObject, otherKey: string | undefined): void {
     const size = o.size ?? 0;
-    this.tally.addNonCompliant(() => `${o.bucket}/${objectKey(o)}${o.versionId ? ` (version ${o.versionId})` : ''}${otherKey ? ` under key ${otherKey}` : ''}`, size);
+    this.counts.addNonCompliant(() => `${o.bucket}/${objectKey(o)}${o.versionId ? ` (version ${o.versionId})` : ''}${otherKey ? ` under key ${otherKey}` : ''}`, size);
     const fix = remedy({
       status: o.status,
       size: o.size,
@@ -133,10 +133,10 @@ export class ObjectJudge {
       isLatest: o.isLatest,
     }, this.expect.mode);
     if (fix.operation === undefined) {
-      this.tally.notRemediable[fix.reason] = (this.tally.notRemediable[fix.reason] ?? 0) + 1;
+      this.counts.notRemediable[fix.reason] = (this.counts.notRemediable[fix.reason] ?? 0) + 1;
       return;
     }
-    this.tally.byOperation[fix.operation] = (this.tally.byOperation[fix.operation] ?? 0) + 1;
+    this.counts.byOperation[fix.operation] = (this.counts.byOperation[fix.operation] ?? 0) + 1;
     this.sink?.(fix.operation, o.bucket, o.encodedKey, o.versionId);
   }
 }

@@ -24,12 +24,12 @@ export interface AuditReport {
   readonly manifest: string;
   readonly inventory: InventoryManifest;
   readonly expect: Expectation;
-  readonly tally: AuditCounts;
+  readonly counts: AuditCounts;
   readonly batchManifests: readonly BatchManifestOut[];
 }
 
 export function toJson(r: AuditReport): string {
-  const t = r.tally;
+  const t = r.counts;
   const byStatus: Record<string, { objects: number; bytes: number }> = {};
   for (const s of [...ENCRYPTION_STATUSES, ...Object.keys(t.byStatus).filter((k) => !ENCRYPTION_STATUSES.includes(k as any)).sort()]) {
     byStatus[s] = t.byStatus[s] ?? { objects: 0, bytes: 0 };
@@ -58,7 +58,7 @@ export function toJson(r: AuditReport): string {
 }
 
 export function toText(r: AuditReport): string {
-  const t = r.tally;
+  const t = r.counts;
   const lines: string[] = [];
   const keys = r.expect.kmsKeys;
   const want = `${r.expect.mode}${r.expect.bucketKey ? ' with an S3 Bucket Key' : ''}`

@@ -1,3 +1,2 @@
-export { EncryptionModeKind } from '../encryption-modes/encryption-mode-kind';
 export type { S3EncryptionPolicy } from './engine/policy';
 export * from './s3-encryption-checks';
