@@ -11,7 +11,7 @@
  * Every contender is warmed up first (the warm-up run also captures its ciphertext for the
  * decryption runs and checks the round trip), then the timed runs are interleaved
  * (A B C ..., A B C ..., with the starting contender rotated each round) and ratios are taken
- * pair by pair within a round. The issue's targets (#15) take medians of at least MIN_PAIRS pairs.
+ * pair by pair within a round. The crypto targets (T1–T5, BENCHMARKS.md) take medians of at least MIN_PAIRS pairs.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writevSync } from 'node:fs';
@@ -31,7 +31,7 @@ export const KiB = 1024;
 export const MiB = 1024 * KiB;
 export const GiB = 1024 * MiB;
 export const CHUNK = 64 * KiB;
-/** Pairs (rounds in which both sides ran) a ratio needs before it decides a target (issue #15). */
+/** Pairs (rounds in which both sides ran) a ratio needs before it decides a target. */
 export const MIN_PAIRS = 7;
 
 // ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import { buildPutMemoryChild, PutMemoryChildConfig, PutMemoryChildResult } from 
 import { S3RVER_CREDENTIALS, startS3Server } from '../test/fixtures/s3-server';
 
 const MiB = 1024 * 1024;
-/** Target of issue #15: peak RSS <= plaintext + 48 MiB. */
+/** Target T4 (BENCHMARKS.md): peak RSS <= plaintext + 48 MiB. */
 export const PUT_MEMORY_TARGET_MIB = 48;
 const PART_SIZE = 8 * MiB;
 const RUNS = 3;

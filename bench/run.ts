@@ -95,16 +95,16 @@ function load(): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Target checks (issue #15). One line per target (per payload/op where several): met / MISSED, the
+// Target checks (the crypto targets T1–T5, and the others). One line per target (per payload/op where several): met / MISSED, the
 // measured median ratio (min–max), the number of pairs, and what limits it, from this run's data.
 // ---------------------------------------------------------------------------------------------
 
-/** Issue #15's thresholds. */
+/** The crypto targets' thresholds (T1–T5, BENCHMARKS.md). */
 const T1_IN_PLACE_VS_CEILING = 0.85;
 const T2_VS_ONE_BUFFER_REFERENCE = 0.9;
 const T3_VS_TEMP_FILE_REFERENCE = 0.85;
 const T5_VS_ESDK = 5;
-/** Context only (the pre-#15 target for streams): src/crypto stream encrypt / unauthenticated decrypt vs the raw ceiling. */
+/** Context only (the earlier target for streams): the crypto package's stream encrypt / unauthenticated decrypt vs the raw ceiling. */
 const STREAM_CONTEXT_VS_CEILING = 0.85;
 
 interface TargetLine {
@@ -278,7 +278,7 @@ function cryptoTargets(i: TargetInputs, bound: { bytes: number; readFromCipher: 
         target: 'context',
         decided: true,
         text: `${where}, ${op === 'encrypt' ? 'encryptStream' : 'decryptStream (allowUnauthenticatedStreaming)'}: ${fmtRatio(vc)} the raw ceiling `
-          + `(pre-#15 target ≥${x2(STREAM_CONTEXT_VS_CEILING)}: ${vc.median >= STREAM_CONTEXT_VS_CEILING ? 'would be met' : 'would be missed'}), `
+          + `(earlier target ≥${x2(STREAM_CONTEXT_VS_CEILING)}: ${vc.median >= STREAM_CONTEXT_VS_CEILING ? 'would be met' : 'would be missed'}), `
           + `${fmtRatio(vt)} the bare stream.Transform, which itself is ${fmtRatio(transform.vsCeiling)} the ceiling (Node streams' per-chunk cost); ${vc.n} pairs.`,
       });
     }
@@ -418,7 +418,7 @@ export function targets(i: TargetInputs): string[] {
   const informational = counted((l) => !l.decided);
   const notMeasured = lines.filter((l) => l.target !== 'context' && l.met === undefined);
   const metOf = (ls: TargetLine[]) => `${ls.filter((l) => l.met).length} of ${ls.length}`;
-  const summary = `**${metOf([...issue, ...other])} targets met** (issue #15, T1–T5: ${metOf(issue)}; audit-inventory and synth: ${metOf(other)})`
+  const summary = `**${metOf([...issue, ...other])} targets met** (crypto, T1–T5: ${metOf(issue)}; audit-inventory and synth: ${metOf(other)})`
     + (informational.length > 0 ? `; ${informational.length} more line(s) with fewer than ${MIN_PAIRS} pairs are informational and not counted (${metOf(informational)} met)` : '')
     + (notMeasured.length > 0 ? `; not measured: ${notMeasured.map((l) => l.target).join(', ')}` : '')
     + (i.quick ? `; --quick: T1–T3 are checked at ${mib(16 * MiB)} instead of 64 MiB / 1 GiB, and ratios have 3 pairs` : '')

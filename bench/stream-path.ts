@@ -1,5 +1,5 @@
 /**
- * Micro-benchmark of the per-chunk stream path (issue #15): the src/crypto GCM transforms against a raw
+ * Micro-benchmark of the per-chunk stream path: the crypto package's GCM transforms against a raw
  * `cipher.update()` loop and a bare `stream.Transform`, at 64 MiB in 64 KiB chunks, interleaved.
  *
  *   npx ts-node --transpile-only bench/stream-path.ts [--rounds 9] [--mib 64] [--only enc|dec] [--filter name,name]
