@@ -4,9 +4,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { NAG_PACKS, nagFindings } from './nag-findings';
-import { newStack, thrown } from './trail-helpers';
+import { newStack } from './trail-helpers';
 import { EncryptionAuditTrail, EncryptionDriftAlerts, EncryptionMode, SecureBucket } from '../../src';
 import { isSecureBucketConfigError } from '../../src/private/errors';
+import { thrown } from '../support/thrown';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 

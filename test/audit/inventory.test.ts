@@ -2,9 +2,10 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { NAG_PACKS, nagFindings } from './nag-findings';
-import { newStack, thrown } from './trail-helpers';
+import { newStack } from './trail-helpers';
 import { EncryptionMode, InventoryBucket, SecureBucket } from '../../src';
 import { isSecureBucketConfigError } from '../../src/private/errors';
+import { thrown } from '../support/thrown';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 

@@ -3,8 +3,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { newStack, thrown } from './trail-helpers';
+import { newStack } from './trail-helpers';
 import { AccessLogsBucket, DataEvents, EncryptionAuditTrail, SecureBucketErrors } from '../../src';
+import { thrown } from '../support/thrown';
 
 describe('EncryptionAuditTrail.of', () => {
   test('returns the same trail for every scope in a stack, created once under the stack with a fixed id', () => {

@@ -1,8 +1,9 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { countResolvedValues, countSelectorValues, importedBucket, newStack, resolvedSelectors, selectorsOf, thrown } from './trail-helpers';
+import { countResolvedValues, countSelectorValues, importedBucket, newStack, resolvedSelectors, selectorsOf } from './trail-helpers';
 import { DataEvents, EncryptionAuditTrail, EncryptionAuditTrailProps, SecureBucketErrors } from '../../src';
+import { thrown } from '../support/thrown';
 
 describe('the 500-value advanced event selector quota', () => {
   test('the limit is exported', () => {

@@ -60,16 +60,6 @@ export function trailLogicalIds(stack: Stack, trail: EncryptionAuditTrail) {
   };
 }
 
-/** Run `fn` and return the error it throws (fails the test if it does not throw). */
-export function thrown(fn: () => unknown): any {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error to be thrown');
-}
-
 /**
  * The trail's selectors resolved without synthesizing (so more buckets can be
  * recorded afterwards), in the L1's camelCase shape.

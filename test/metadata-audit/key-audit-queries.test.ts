@@ -5,6 +5,7 @@ import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Ch
 import { EncryptionMode, KeyAuditQueries, SecureBucket } from '../../src';
 import { SqlDialect, keyAuditFindingsSql, keyAuditManifestSelectSql, keyAuditSummarySql, keyAuditUnloadSql } from '../../src/metadata-audit/key-audit-sql';
 import { isSecureBucketConfigError } from '../../src/private/errors';
+import { thrown } from '../support/thrown';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 const TABLE = '"s3tablescatalog/aws-s3"."b_records-bucket"."inventory"';
@@ -14,15 +15,6 @@ function build(mode: EncryptionMode, withMetadata = true) {
   const stack = new Stack(app, 'S', { env: ENV });
   const bucket = new SecureBucket(stack, 'Records', { mode, bucketName: 'records-bucket', metadataTables: withMetadata ? { enabled: true } : undefined });
   return { app, stack, bucket };
-}
-
-function thrown(f: () => unknown): any {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error');
 }
 
 describe('KeyAuditQueries', () => {

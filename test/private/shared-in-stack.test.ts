@@ -4,6 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { AccessLogsBucket, EncryptionAuditTrail, EncryptionDriftAlerts, InventoryBucket } from '../../src/audit';
 import { isSecureBucketConfigError } from '../../src/private/errors';
 import { rememberCreationProps, sharedInStack } from '../../src/private/shared-in-stack';
+import { thrown } from '../support/thrown';
 
 const BRAND = Symbol.for('test.Shared');
 
@@ -24,15 +25,6 @@ class Shared extends Construct {
     Object.defineProperty(this, BRAND, { value: true });
     rememberCreationProps(this, props);
   }
-}
-
-function thrown(f: () => unknown): any {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error');
 }
 
 describe('sharedInStack', () => {

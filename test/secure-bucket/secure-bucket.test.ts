@@ -9,6 +9,7 @@ import {
   IMPORTED_KEY_ROTATION_WARNING, SecureBucket, SecureBucketErrors,
 } from '../../src';
 import { SecureBucketConfigError } from '../../src/private/errors';
+import { thrown } from '../support/thrown';
 
 function stackWith(mode: EncryptionMode, extra: Partial<ConstructorParameters<typeof SecureBucket>[2]> = {}) {
   const app = new App();
@@ -345,16 +346,6 @@ describe('grants', () => {
     expect(asIBucket.bucketArn).toBeDefined();
   });
 });
-
-/** The error `fn` throws; fails the test if it throws none. */
-function thrown(fn: () => unknown): any {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error, but none was thrown');
-}
 
 describe('bad input: clear errors naming path, prop and fix', () => {
   const expectConfigError = (fn: () => unknown, prop: string, pattern: RegExp) => {
