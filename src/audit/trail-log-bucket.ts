@@ -6,6 +6,9 @@ import { AccessLogsBucket } from './access-logs-bucket';
 import type { EncryptionAuditTrailProps } from './encryption-audit-trail';
 import { Conditions, cloudTrailBucketStatements } from './trail-policies';
 import { TrailSettings } from './trail-settings';
+import { EncryptionModeKind } from '../encryption-modes/encryption-mode-kind';
+import { modeRow } from '../encryption-modes/mode-lookup';
+import { encryptionProps } from '../private/encryption-props';
 import { enableEventBridgeOnL1 } from '../private/event-bridge';
 import { SECURE_BASELINE } from '../private/secure-baseline';
 import { enableServerAccessLogs } from '../private/server-access-logs';
@@ -29,11 +32,8 @@ export function addTrailLogBucket(trail: Construct, key: kms.IKey, settings: Tra
     // lifecycle rule below removes a version only once its lock has expired.
     objectLockEnabled: true,
     objectLockDefaultRetention: settings.lockRetention,
-    encryption: s3.BucketEncryption.KMS,
-    encryptionKey: key,
-    bucketKeyEnabled: true,
-    // CloudTrail never writes with SSE-C; nobody else should either.
-    blockedEncryptionTypes: [s3.BlockedEncryptionType.SSE_C],
+    // SSE-KMS with the trail's key and an S3 Bucket Key; SSE-C blocked (CloudTrail never writes with it).
+    ...encryptionProps(modeRow(EncryptionModeKind.SSE_KMS), key),
     lifecycleRules: [{
       id: 'ExpireTrailLogFiles',
       expiration: settings.logRetention,

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 // The package's own package.json: two folders up from src/check (ts-node,
-// jest) and from lib/check (the published bin) alike.
+// jest) and from lib/check (the published package, whose bin lib/cli loads it) alike.
 const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: string; repository?: { url?: string } };
 
 /** The package version. */

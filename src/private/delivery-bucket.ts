@@ -1,8 +1,11 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
+import { encryptionProps } from './encryption-props';
 import { SecureBucketConfigError } from './errors';
 import { SECURE_BASELINE } from './secure-baseline';
+import { EncryptionModeKind } from '../encryption-modes/encryption-mode-kind';
+import { modeRow } from '../encryption-modes/mode-lookup';
 
 /**
  * What a bucket an AWS service delivers into (S3 server access logs, S3 Inventory reports) is
@@ -29,8 +32,7 @@ export function deliveryBucketProps(o: DeliveryBucketOptions): s3.BucketProps {
   return {
     bucketName: o.bucketName,
     ...SECURE_BASELINE,
-    encryption: s3.BucketEncryption.S3_MANAGED,
-    blockedEncryptionTypes: [s3.BlockedEncryptionType.SSE_C],
+    ...encryptionProps(modeRow(EncryptionModeKind.SSE_S3)),
     versioned: true,
     // Object Lock without a default retention: nothing is locked unless a writer asks for it,
     // lifecycle expiry works as before, and AWS Control Tower's CT.S3.PR.9 passes.

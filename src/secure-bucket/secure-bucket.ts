@@ -4,7 +4,6 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EncryptionMode } from './encryption-mode';
-import { encryptionProps } from './encryption-props';
 import { enforcementStatements } from './enforcement-statements';
 import { checkSecureBucketTemplate } from './final-template';
 import { DEFAULT_ROTATION } from './key-rotation-period';
@@ -19,6 +18,7 @@ import { EncryptionInventoryOptions } from '../audit/encryption-inventory-option
 import { MetadataTablesOptions } from '../audit/metadata-tables-options';
 import { EncryptionModeKind } from '../encryption-modes/encryption-mode-kind';
 import { modeRow } from '../encryption-modes/mode-lookup';
+import { encryptionProps } from '../private/encryption-props';
 import { SecureBucketConfigError } from '../private/errors';
 import { enableEventBridgeOnL1 } from '../private/event-bridge';
 import { denyGrantsUnlessForAwsResource } from '../private/key-grants';
@@ -299,7 +299,7 @@ export class SecureBucket extends s3.Bucket {
 
       // Not settable: the secure baseline, and security that follows from the mode.
       ...SECURE_BASELINE,
-      ...encryptionProps(modeRow(mode.kind), mode),
+      ...encryptionProps(modeRow(mode.kind), mode.kmsOptions?.encryptionKey),
     });
 
     this.modeKind = mode.kind;

@@ -23,9 +23,9 @@ import { S3DefaultEncryptionMode } from '../../src/nag/rules/s3/S3DefaultEncrypt
 import { S3EncryptionEnforcementPolicy } from '../../src/nag/rules/s3/S3EncryptionEnforcementPolicy';
 import { S3KmsBucketKeyEnabled } from '../../src/nag/rules/s3/S3KmsBucketKeyEnabled';
 import { S3SseCBlocked } from '../../src/nag/rules/s3/S3SseCBlocked';
+import { encryptionProps } from '../../src/private/encryption-props';
 import { assertEncryptionModeKind } from '../../src/secure-bucket/assert-mode-kind';
 import { EncryptionMode } from '../../src/secure-bucket/encryption-mode';
-import { encryptionProps } from '../../src/secure-bucket/encryption-props';
 import { enforcementStatements } from '../../src/secure-bucket/enforcement-statements';
 import { SecureBucket } from '../../src/secure-bucket/secure-bucket';
 
@@ -66,7 +66,7 @@ describe('a hypothetical fifth mode, added as one table row', () => {
   });
 
   test('has L2 props, and the L1 the self-check expects', () => {
-    const props = encryptionProps(modeRow(PQ), EncryptionMode.of(PQ));
+    const props = encryptionProps(modeRow(PQ));
     expect(props.encryption).toBe(s3.BucketEncryption.KMS);
     expect(props.bucketKeyEnabled).toBeUndefined();
     expect(props.blockedEncryptionTypes!.map((t) => t.name)).toEqual(['SSE-C']);
@@ -110,7 +110,7 @@ describe('a hypothetical fifth mode, added as one table row', () => {
   test('the engine recognises it in a template and knows what its bucket policy must refuse', () => {
     const template = (enforcedAs: EncryptionModeKind) => {
       const stack = new Stack(new App());
-      const bucket = new s3.Bucket(stack, 'Bucket', encryptionProps(modeRow(PQ), EncryptionMode.of(PQ)));
+      const bucket = new s3.Bucket(stack, 'Bucket', encryptionProps(modeRow(PQ)));
       // aws-cdk-lib has no BucketEncryption for a mode S3 has not launched: the algorithm is the row's.
       (bucket.node.defaultChild as s3.CfnBucket).addPropertyOverride(
         'BucketEncryption.ServerSideEncryptionConfiguration.0.ServerSideEncryptionByDefault.SSEAlgorithm', 'aws:kms:pq');

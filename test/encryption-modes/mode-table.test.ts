@@ -10,7 +10,7 @@ import { expectedBucketEncryption } from '../../src/encryption-modes/expected-bu
 import { allModeKinds, findModeRowByLabel, modeLabel, modeLabels, modeRow, parseModeName } from '../../src/encryption-modes/mode-lookup';
 import { MODE_TABLE } from '../../src/encryption-modes/mode-table';
 import { S3DirectoryBucketEncryption } from '../../src/nag/rules/s3express/S3DirectoryBucketEncryption';
-import { encryptionProps } from '../../src/secure-bucket/encryption-props';
+import { encryptionProps } from '../../src/private/encryption-props';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111111111111:key/11111111-1111-1111-1111-111111111111';
 
