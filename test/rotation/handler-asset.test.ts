@@ -47,12 +47,12 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('the synthesized asset holds the handler and the crypto package\'s JavaScript, nothing else; the handler runs from it alone', () => {
-  const out = path.join(dir, 'cdk.out');
-  const synth = [
+/** A node script that synthesizes a BatchKeyRotation from the compiled `lib` of `build` into `out`. */
+function synthScript(build: string, out: string): string {
+  return [
     "const { App, Stack } = require('aws-cdk-lib'); const ec2 = require('aws-cdk-lib/aws-ec2');",
     "const kms = require('aws-cdk-lib/aws-kms'); const s3 = require('aws-cdk-lib/aws-s3');",
-    `const { BatchKeyRotation } = require(${JSON.stringify(path.join(dir, 'lib', 'rotation'))});`,
+    `const { BatchKeyRotation } = require(${JSON.stringify(path.join(build, 'lib', 'rotation'))});`,
     `const app = new App({ outdir: ${JSON.stringify(out)} });`,
     "const stack = new Stack(app, 'S', { env: { account: '111122223333', region: 'eu-west-1' } });",
     "const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'p', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });",
@@ -61,7 +61,11 @@ test('the synthesized asset holds the handler and the crypto package\'s JavaScri
     "  targetKey: kms.Key.fromKeyArn(stack, 'N', 'arn:aws:kms:eu-west-1:111122223333:key/2'), vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } });",
     'app.synth();',
   ].join('\n');
-  const s = node(['-e', synth]);
+}
+
+test('the synthesized asset holds the handler and the crypto package\'s JavaScript, nothing else; the handler runs from it alone', () => {
+  const out = path.join(dir, 'cdk.out');
+  const s = node(['-e', synthScript(dir, out)]);
   // The one line local bundling prints.
   expect(s.stderr.replace(/\(node:\d+\) Warning[\s\S]*$/, '').replace(/^Bundling asset S\/R\/Function\/Code\/Stage\.\.\.\n/m, '')).toBe('');
   const assets = fs.readdirSync(out).filter((f) => f.startsWith('asset.'));
@@ -100,4 +104,21 @@ test('the synthesized asset holds the handler and the crypto package\'s JavaScri
     invocationId: 'inv',
     results: [{ taskId: 't1', resultCode: 'PermanentFailure', resultString: 'task is for bucket other; this function rotates data-bucket only' }],
   });
+}, 120_000);
+
+test('a compiled handler beside a crypto package without lib/ fails the synth, saying what to do, rather than ship a function that cannot load', () => {
+  const unbuilt = fs.mkdtempSync(path.join(os.tmpdir(), 'rotation-asset-unbuilt-'));
+  try {
+    compile(unbuilt);
+    // Found before NODE_PATH: an installed copy of the package with its package.json only.
+    const pkg = path.join(unbuilt, 'node_modules', '@cdk-secure-bucket', 'crypto');
+    fs.mkdirSync(pkg, { recursive: true });
+    fs.copyFileSync(path.join(ROOT, 'packages', 'crypto', 'package.json'), path.join(pkg, 'package.json'));
+    const s = node(['-e', synthScript(unbuilt, path.join(unbuilt, 'cdk.out'))]);
+    expect(s.status).not.toBe(0);
+    expect(s.stderr).toContain(`BatchKeyRotation: the function's asset needs the built @cdk-secure-bucket/crypto package, but ${pkg} has no lib/index.js.`);
+    expect(s.stderr).toContain('Fix: reinstall cdk-secure-bucket');
+  } finally {
+    fs.rmSync(unbuilt, { recursive: true, force: true });
+  }
 }, 120_000);
