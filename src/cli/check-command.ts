@@ -12,7 +12,7 @@ import { VERSION } from '../check/package-info';
 import { formatJson, formatJunit, formatSarif, formatText, isOpen, summary } from '../check/report';
 import { InputError } from '../cli-input/input-error';
 import { EncryptionModeKind } from '../encryption-modes/encryption-mode-kind';
-import { modeRows } from '../encryption-modes/mode-lookup';
+import { allModeLabels } from '../encryption-modes/mode-lookup';
 import { toEnginePolicy } from '../nag/engine/policy';
 
 /** The usage of `check`, which runs before deploy, on templates. */
@@ -22,7 +22,7 @@ Checks that every S3 bucket in the templates (nested stacks included) meets
 the encryption policy. '-' reads a template from standard input.
 
 Options:
-  --allowed-modes <m,...>     modes buckets may use: ${modeRows().map((r) => r.label).join(', ')} (default: all)
+  --allowed-modes <m,...>     modes buckets may use: ${allModeLabels().join(', ')} (default: all)
   --allowed-kms-key <arn>     a KMS key KMS-mode buckets may use (repeatable; default: any customer-managed key)
   --policy <file.json>        the policy as JSON: {"allowedModes": [...], "allowedKmsKeyArns": [...], "exemptLogBuckets": true}
   --no-exempt-log-buckets     hold access-log and CloudTrail log buckets to the policy like any bucket

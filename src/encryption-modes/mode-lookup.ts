@@ -21,6 +21,11 @@ export function allModeKinds(): EncryptionModeKind[] {
   return MODE_TABLE.map((row) => row.kind);
 }
 
+/** Every mode's label (`SSE-KMS`), in table order. */
+export function allModeLabels(): string[] {
+  return MODE_TABLE.map((row) => row.label);
+}
+
 /** The rows that satisfy `test`, in table order. */
 export function modeRows(test: (row: EncryptionModeRow) => boolean = () => true): EncryptionModeRow[] {
   return MODE_TABLE.filter(test);

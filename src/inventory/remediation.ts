@@ -1,4 +1,4 @@
-import { findModeRowByLabel, modeRows } from '../encryption-modes/mode-lookup';
+import { allModeLabels, findModeRowByLabel } from '../encryption-modes/mode-lookup';
 
 /**
  * Which S3 Batch Operations operation brings a non-compliant object into the expected mode.
@@ -21,9 +21,9 @@ import { findModeRowByLabel, modeRows } from '../encryption-modes/mode-lookup';
  */
 /** An object's `EncryptionStatus` in S3 Inventory: `NOT-SSE` or a mode's label (the mode table's). */
 export type EncryptionStatus = string;
-export const ENCRYPTION_STATUSES: readonly EncryptionStatus[] = ['NOT-SSE', ...modeRows().map((r) => r.label)];
 /** The modes an audit can expect (an object is never expected to be NOT-SSE), by label: `SSE-KMS`. */
-export const EXPECTED_MODES: readonly string[] = modeRows().map((r) => r.label);
+export const EXPECTED_MODES: readonly string[] = allModeLabels();
+export const ENCRYPTION_STATUSES: readonly EncryptionStatus[] = ['NOT-SSE', ...EXPECTED_MODES];
 export type ExpectedMode = string;
 
 export type BatchOperation = 'S3UpdateObjectEncryption' | 'S3PutObjectCopy';

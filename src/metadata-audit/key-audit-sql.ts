@@ -11,7 +11,7 @@
 // Operations manifest, which is written per dialect (`SqlDialect`). Athena (Trino) is what is
 // deployed; DuckDB is the embedded engine the tests run the same text on.
 
-import { findModeRowByLabel, modeLabels, modeRows } from '../encryption-modes/mode-lookup';
+import { allModeLabels, findModeRowByLabel, modeLabels } from '../encryption-modes/mode-lookup';
 
 /** The engine a query is rendered for. */
 export enum SqlDialect {
@@ -74,7 +74,7 @@ function validate(input: KeyAuditSqlInput): void {
   const e = input.expected;
   const row = findModeRowByLabel(e.status);
   if (row === undefined) {
-    throw new Error(`expected.status must be one of ${modeRows().map((r) => r.label).join(', ')} (got ${e.status})`);
+    throw new Error(`expected.status must be one of ${allModeLabels().join(', ')} (got ${e.status})`);
   }
   const kms = row.usesKms;
   if (kms !== (e.kmsKeyArn !== undefined)) {

@@ -13,8 +13,7 @@ export function encryptionProps(row: EncryptionModeRow, key?: kms.IKey): Partial
   const d = row.defaultEncryption;
   return {
     encryption: s3.BucketEncryption[d.l2Encryption],
-    ...(row.usesKms ? { encryptionKey: key } : {}),
-    ...(row.usesKms ? { bucketKeyEnabled: d.bucketKey ? true : undefined } : {}),
+    ...(row.usesKms ? { encryptionKey: key, bucketKeyEnabled: d.bucketKey ? true : undefined } : {}),
     blockedEncryptionTypes: [s3.BlockedEncryptionType.custom(d.blockedEncryptionType)],
   };
 }

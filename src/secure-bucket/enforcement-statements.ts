@@ -2,7 +2,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { EncryptionModeKind } from '../encryption-modes/encryption-mode-kind';
 import { enforcementDenials } from '../encryption-modes/enforcement-denials';
 import { modeRow } from '../encryption-modes/mode-lookup';
-import { EncryptionModeRow } from '../encryption-modes/mode-table';
 
 /** What the enforcement statements need to know about the bucket. */
 export interface EnforcementTarget {
@@ -18,9 +17,8 @@ export interface EnforcementTarget {
  * the Deny statements of `enforcementDenials` (which says why each is there) on
  * the bucket's objects, for any principal.
  */
-export function enforcementStatements(mode: EncryptionModeKind | EncryptionModeRow, target: EnforcementTarget): iam.PolicyStatement[] {
-  const row = typeof mode === 'string' ? modeRow(mode) : mode;
-  return enforcementDenials(row, target.keyArn).map((d) => new iam.PolicyStatement({
+export function enforcementStatements(mode: EncryptionModeKind, target: EnforcementTarget): iam.PolicyStatement[] {
+  return enforcementDenials(modeRow(mode), target.keyArn).map((d) => new iam.PolicyStatement({
     sid: d.sid,
     effect: iam.Effect.DENY,
     principals: [new iam.AnyPrincipal()],

@@ -2,7 +2,7 @@ import { ABSENT, SSE_C_KEY, SSE_KEY, exact, proveDenied } from './policy-stateme
 import { asList, canonArn, resolveBool, show } from './symbolic-values';
 import { CfnResourceView, TemplateIndex } from './template-index';
 import { EncryptionModeKind } from '../../encryption-modes/encryption-mode-kind';
-import { findModeRow, modeLabel, modeRows } from '../../encryption-modes/mode-lookup';
+import { findModeRow, modeRows } from '../../encryption-modes/mode-lookup';
 
 /** What a bucket's default encryption says, resolved. */
 export interface BucketEncryption {
@@ -78,11 +78,6 @@ function requiresCustomerKeys(bucket: CfnResourceView, index: TemplateIndex, alg
   return denied({ [SSE_KEY]: [ABSENT], [SSE_C_KEY]: [ABSENT] })
     && denied({ [SSE_KEY]: [exact(algorithm)] })
     && !denied({ [SSE_KEY]: [ABSENT], [SSE_C_KEY]: [exact(customerAlgorithm)] });
-}
-
-/** Human name of a mode. */
-export function modeName(mode: EncryptionModeKind): string {
-  return modeLabel(mode);
 }
 
 export function isKmsMode(mode: EncryptionModeKind | undefined): boolean {

@@ -1,5 +1,5 @@
-import { modeLabels, modeRow } from '../../../encryption-modes/mode-lookup';
-import { ALIAS_IS_NOT_A_KEY, LogBucketRole, isInventoryDestination, isKmsMode, logBucketRole, modeName, resolveKey } from '../../engine/bucket-model';
+import { modeLabel, modeLabels, modeRow } from '../../../encryption-modes/mode-lookup';
+import { ALIAS_IS_NOT_A_KEY, LogBucketRole, isInventoryDestination, isKmsMode, logBucketRole, resolveKey } from '../../engine/bucket-model';
 import { encryptedBucket } from '../../engine/encrypted-bucket';
 import { EncryptionRule, RuleResult, compliant, nonCompliant } from '../../engine/rule';
 
@@ -20,22 +20,22 @@ export const S3DefaultEncryptionMode: EncryptionRule = {
     if (isKmsMode(enc.mode)) {
       // The mode is "KMS with the bucket's key": an alias as the default key does not configure that.
       const alias = resolveKey(enc.kmsKeyId, index).alias;
-      if (alias !== undefined) return nonCompliant(`${modeName(enc.mode)} with ${alias} as the default key: ${ALIAS_IS_NOT_A_KEY}`);
+      if (alias !== undefined) return nonCompliant(`${modeLabel(enc.mode)} with ${alias} as the default key: ${ALIAS_IS_NOT_A_KEY}`);
     }
     const role = logBucketRole(bucket, index);
     if (role === LogBucketRole.ACCESS_LOG_DESTINATION) {
       return modeRow(enc.mode).services.accessLogs ? compliant()
-        : nonCompliant(`the bucket receives S3 server access logs, which S3 delivers only to ${modeLabels((r) => r.services.accessLogs)} buckets, but it uses ${modeName(enc.mode)}`);
+        : nonCompliant(`the bucket receives S3 server access logs, which S3 delivers only to ${modeLabels((r) => r.services.accessLogs)} buckets, but it uses ${modeLabel(enc.mode)}`);
     }
     if (role === LogBucketRole.TRAIL_LOG_BUCKET) {
       return modeRow(enc.mode).services.cloudTrailLogs ? compliant()
-        : nonCompliant(`the bucket receives CloudTrail log files, which need ${modeLabels((r) => r.services.cloudTrailLogs)}, but it uses ${modeName(enc.mode)}`);
+        : nonCompliant(`the bucket receives CloudTrail log files, which need ${modeLabels((r) => r.services.cloudTrailLogs)}, but it uses ${modeLabel(enc.mode)}`);
     }
     if (isInventoryDestination(bucket, index) && modeRow(enc.mode).services.inventoryReports) {
       return compliant();
     }
     if (!index.policy.allowedModes.includes(enc.mode)) {
-      return nonCompliant(`the bucket uses ${modeName(enc.mode)}; the policy allows ${index.policy.allowedModes.map(modeName).join(', ')}`);
+      return nonCompliant(`the bucket uses ${modeLabel(enc.mode)}; the policy allows ${index.policy.allowedModes.map(modeLabel).join(', ')}`);
     }
     return compliant();
   }),

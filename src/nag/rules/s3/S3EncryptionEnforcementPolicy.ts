@@ -1,6 +1,6 @@
-import { modeRow, modeRows } from '../../../encryption-modes/mode-lookup';
+import { modeLabel, modeRow, modeRows } from '../../../encryption-modes/mode-lookup';
 import { EncryptionModeRow } from '../../../encryption-modes/mode-table';
-import { ALIAS_IS_NOT_A_KEY, LogBucketRole, isKmsMode, logBucketRole, modeName, ownKeyForms, resolveKey } from '../../engine/bucket-model';
+import { ALIAS_IS_NOT_A_KEY, LogBucketRole, isKmsMode, logBucketRole, ownKeyForms, resolveKey } from '../../engine/bucket-model';
 import { bucketWithMode } from '../../engine/encrypted-bucket';
 import { ABSENT, KeyValue, SSE_C_KEY, SSE_KEY, SSE_KMS_KEY_ID_KEY, anyExcept, exact, proveDenied } from '../../engine/policy-statements';
 import { replicaKeyProblem, replicationsInto } from '../../engine/replication-into';
@@ -51,8 +51,8 @@ export const S3EncryptionEnforcementPolicy: EncryptionRule = {
       // Replicas are written by S3 Replication, which the upload denials do not govern: each must use the bucket's key.
       const problems = replicationsInto(bucket, index).map((r) => replicaKeyProblem(r, enc.kmsKeyId, index)).filter((p) => p !== undefined);
       const definite = problems.filter((p) => p.definite).map((p) => p.reason);
-      if (definite.length > 0) return nonCompliant(`${modeName(mode)} mode: ${definite.join('; ')}`);
-      if (problems.length > 0) return cannotResolve(`${modeName(mode)} mode: not proven that replicas use the bucket's key (${problems.map((p) => p.reason).join('; ')})`);
+      if (definite.length > 0) return nonCompliant(`${modeLabel(mode)} mode: ${definite.join('; ')}`);
+      if (problems.length > 0) return cannotResolve(`${modeLabel(mode)} mode: not proven that replicas use the bucket's key (${problems.map((p) => p.reason).join('; ')})`);
     }
     if (logBucketRole(bucket, index) !== LogBucketRole.NONE) {
       return notApplicable('log bucket: written only by an AWS service with the bucket\'s default encryption');
@@ -67,7 +67,7 @@ export const S3EncryptionEnforcementPolicy: EncryptionRule = {
     const row = modeRow(mode);
     if (keyRef.alias !== undefined && row.usesKms) {
       // Uploads without a key id go to whatever the alias names for the requester, and no key id is "the bucket's".
-      return nonCompliant(`${modeName(mode)} mode: the default key is ${keyRef.alias}, so no policy can pin uploads to the bucket's key (${ALIAS_IS_NOT_A_KEY})`);
+      return nonCompliant(`${modeLabel(mode)} mode: the default key is ${keyRef.alias}, so no policy can pin uploads to the bucket's key (${ALIAS_IS_NOT_A_KEY})`);
     }
     const ownKeys = keyRef.awsManaged ? [] : ownKeyForms(enc.kmsKeyId, index);
     const uploads = mustDeny(row, ownKeys);
@@ -87,10 +87,10 @@ export const S3EncryptionEnforcementPolicy: EncryptionRule = {
       }
     }
     if (missing.length === 0) return compliant();
-    const what = `${modeName(mode)} mode: not proven that the bucket policy denies ${missing.join('; ')}`;
+    const what = `${modeLabel(mode)} mode: not proven that the bucket policy denies ${missing.join('; ')}`;
     if (unresolved) return cannotResolve(`${unresolved}; ${what}`);
     if (reasons.size > 0) return cannotResolve(`${what} (${[...reasons, ...gaps].join('; ')})`);
     const gapText = gaps.size > 0 ? ` (${[...gaps].join('; ')})` : '';
-    return nonCompliant(`${statements.length === 0 ? 'no bucket policy denies anything' : 'the bucket policy does not deny'}: ${missing.join('; ')} (${modeName(mode)} mode)${gapText}`);
+    return nonCompliant(`${statements.length === 0 ? 'no bucket policy denies anything' : 'the bucket policy does not deny'}: ${missing.join('; ')} (${modeLabel(mode)} mode)${gapText}`);
   }),
 };
