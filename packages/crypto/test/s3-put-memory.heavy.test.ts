@@ -1,7 +1,12 @@
 /**
  * The upload memory bound: putEncryptedObject of a 256 MiB Uint8Array to s3rver needs at most
- * 48 MiB of resident memory beyond the plaintext itself (it encrypts part by part from views of
- * the body; no object-sized ciphertext exists). Measured in a child process (plain node on a
+ * 72 MiB of resident memory beyond the plaintext itself (it encrypts part by part from views of
+ * the body; no object-sized ciphertext exists). The bound is one 8 MiB part plus V8's external
+ * memory soft limit (64 MiB, `kExternalAllocationSoftLimit` in v8-internal.h): the cipher's 64 KiB
+ * outputs are freed only by a GC, and V8 starts one at the latest once that much external memory has
+ * accumulated. Typical runs measure about 40-43 MiB; one CI run measured 48.7 MiB, which is why the
+ * bound is the mechanism's limit and not a typical figure (bench/put-memory.ts tracks the 48 MiB
+ * target T4 separately). Measured in a child process (plain node on a
  * transpiled copy of src/crypto, see test/fixtures/put-memory.ts) that holds only the plaintext, the
  * S3 client and the cipher: its peak RSS (Linux VmHWM, reset once the plaintext is filled) minus
  * its RSS at that moment. s3rver runs in this process and is not counted.
@@ -15,8 +20,9 @@ import { buildPutMemoryChild, PutMemoryChild, PutMemoryChildConfig } from '../..
 import { S3RVER_CREDENTIALS, S3Server, startS3Server } from '../../../test/fixtures/s3-server';
 
 const SIZE = 256 * MiB;
-const BOUND = 48 * MiB;
 const PART_SIZE = 8 * MiB; // the default
+/** One part plus V8's external-memory soft limit (see above). */
+const BOUND = PART_SIZE + 64 * MiB;
 /** One child run (256 MiB up, and read back): 5-10 s on a quiet 2-core machine; generous for a busy one. */
 const CHILD_TIMEOUT_MS = 240_000;
 
@@ -47,7 +53,7 @@ const config = (mode: PutMemoryChildConfig['mode'], key: string): PutMemoryChild
 
 const mib = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
 
-(process.platform === 'linux' ? test : test.skip)('putEncryptedObject of a 256 MiB Uint8Array: peak RSS <= plaintext + 48 MiB; the old whole-object way exceeds it', async () => {
+(process.platform === 'linux' ? test : test.skip)('putEncryptedObject of a 256 MiB Uint8Array: peak RSS <= plaintext + 72 MiB (one part + the V8 external-memory soft limit); the old whole-object way exceeds it', async () => {
   const put = await child.run(config('put', 'memory/put'), CHILD_TIMEOUT_MS);
   expect(put).toMatchObject({
     mode: 'put',

@@ -6,8 +6,9 @@
  *   sent; a shorter one is encrypted in memory and sent with one PutObject.
  *   Memory beyond the body itself: about one part (plus the cipher's
  *   short-lived output until the next GC); no object-sized ciphertext exists.
- *   A 256 MiB `Uint8Array` with 8 MiB parts peaks under 48 MiB above it
- *   (test/crypto/s3-put-memory.heavy.test.ts).
+ *   A 256 MiB `Uint8Array` with 8 MiB parts measures 40-49 MiB above it; the
+ *   bound is one part plus V8's 64 MiB external-memory soft limit, after
+ *   which V8 collects that output (packages/crypto/test/s3-put-memory.heavy.test.ts).
  * - A `Uint8Array` body is read through views: never copied, never modified.
  *   Do not change it until the returned promise settles.
  * - A `Readable` body is encrypted as it streams (consumed, then destroyed).
