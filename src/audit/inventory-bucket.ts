@@ -3,9 +3,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { AccessLogsBucket } from './access-logs-bucket';
+import { EncryptionModeKind } from '../encryption-modes/encryption-mode-kind';
 import { deliveryBucketProps, requireWholeDays } from '../private/delivery-bucket';
 import { SecureBucketConfigError } from '../private/errors';
 import { enableEventBridgeOnL1 } from '../private/event-bridge';
+import { guardHelperBucket } from '../private/helper-bucket-check';
 import { enableServerAccessLogs } from '../private/server-access-logs';
 import { sharedInStack } from '../private/shared-in-stack';
 
@@ -74,6 +76,11 @@ export interface InventoryBucketProps {
  * - its own server access logs go to the stack's access-log bucket;
  * - S3 Object Lock is enabled without a default retention (nothing is
  *   locked unless a writer asks), and events go to EventBridge.
+ *
+ * Like the other helper buckets, its final template is checked at synth:
+ * an Aspect or escape hatch that changes its encryption, removes the
+ * public access block, TLS-only access, ownership, logging or the deny
+ * statements above fails synthesis, naming the bucket's path.
  *
  * Delivery is granted per source bucket with `grantInventoryDeliveryFrom`: a
  * bucket-policy statement for `s3.amazonaws.com` `s3:PutObject` under the
@@ -181,6 +188,10 @@ export class InventoryBucket extends s3.Bucket {
       { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason: replication },
       { id: 'PCI.DSS.321-S3BucketReplicationEnabled', reason: replication },
     );
+
+    // What its final template must keep (after Aspects and overrides), checked at synth: SSE-S3, the
+    // secure baseline and the two deny statements above.
+    guardHelperBucket(this, { mode: EncryptionModeKind.SSE_S3 });
   }
 
   /**

@@ -8,7 +8,7 @@ import { runRule } from '../nag/engine/evaluate';
 import { RuleStatus, ruleId } from '../nag/engine/rule';
 import { s3 as rules } from '../nag/rules';
 
-/** What a helper bucket of this library (access-log bucket, trail log bucket) set and must keep. */
+/** What a helper bucket of this library (access-log, trail log and inventory buckets) set and must keep. */
 export interface HelperBucketExpectations {
   /** The encryption mode it is built in (its default encryption is the mode table's, with the bucket's own KMS key). */
   readonly mode: EncryptionModeKind;

@@ -1,5 +1,5 @@
 /**
- * The library's helper resources (the shared access-log bucket, the audit trail,
+ * The library's helper resources (the shared access-log and inventory buckets, the audit trail,
  * its log bucket and key) keep their guarantees on the final template too: an
  * escape hatch that weakens one fails synthesis with a SecureBucketConfigError
  * naming the helper's path.
@@ -9,7 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
-import { AccessLogsBucket, EncryptionAuditTrail } from '../../src';
+import { AccessLogsBucket, EncryptionAuditTrail, EncryptionMode, InventoryBucket, SecureBucket } from '../../src';
 import { SecureBucketConfigError } from '../../src/private/errors';
 import { synthError } from '../fixtures/synth-error';
 
@@ -47,6 +47,51 @@ describe('AccessLogsBucket', () => {
     const { app, stack } = newStack();
     (AccessLogsBucket.of(stack).node.defaultChild as s3.CfnBucket).addPropertyDeletionOverride('PublicAccessBlockConfiguration');
     expectRefused(app, 'S/SecureBucketAccessLogs', /PublicAccessBlockConfiguration/, /has no PublicAccessBlockConfiguration/);
+  });
+});
+
+describe('InventoryBucket', () => {
+  const PATH = 'S/SecureBucketInventory';
+
+  test('default encryption switched to aws:kms through the L1 fails synthesis', () => {
+    const { app, stack } = newStack();
+    (InventoryBucket.of(stack).node.defaultChild as s3.CfnBucket).addPropertyOverride(
+      'BucketEncryption.ServerSideEncryptionConfiguration.0.ServerSideEncryptionByDefault.SSEAlgorithm', 'aws:kms');
+    expectRefused(app, PATH, /BucketEncryption/, /SSEAlgorithm is "?aws:kms"? \(must be "?AES256/);
+  });
+
+  test('the statement refusing uploads in another algorithm removed fails synthesis', () => {
+    const { app, stack } = newStack();
+    const inventory = InventoryBucket.of(stack);
+    const doc = inventory.policy!.document.toJSON();
+    const kept = doc.Statement.filter((st: { Sid?: string }) => st.Sid !== 'DenyOtherServerSideEncryption');
+    expect(kept.length).toBe(doc.Statement.length - 1);
+    (inventory.policy!.node.defaultChild as s3.CfnBucketPolicy).addPropertyOverride('PolicyDocument.Statement', kept);
+    expectRefused(app, PATH, /BucketPolicy/, /DenyOtherServerSideEncryption|AES256/);
+  });
+
+  test('public access block deleted by an Aspect fails synthesis', () => {
+    const { app, stack } = newStack();
+    InventoryBucket.of(stack);
+    Aspects.of(stack).add(new class implements IAspect {
+      visit(node: IConstruct) {
+        if (InventoryBucket.isInventoryBucket(node.node.scope)) {
+          (node as s3.CfnBucket).addPropertyDeletionOverride?.('PublicAccessBlockConfiguration');
+        }
+      }
+    }());
+    expectRefused(app, PATH, /PublicAccessBlockConfiguration/, /has no PublicAccessBlockConfiguration/);
+  });
+
+  test('delivery grants, tags and a benign extra statement still synthesize', () => {
+    const { app, stack } = newStack();
+    new SecureBucket(stack, 'Data', { mode: EncryptionMode.sseS3(), encryptionInventory: {} });
+    const inventory = InventoryBucket.of(stack);
+    Tags.of(stack).add('team', 'audit');
+    inventory.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.AccountRootPrincipal()], actions: ['s3:GetObject'], resources: [inventory.arnForObjects('*')],
+    }));
+    expect(() => app.synth()).not.toThrow();
   });
 });
 
