@@ -73,13 +73,12 @@ describe('InventoryBucket', () => {
   test('public access block deleted by an Aspect fails synthesis', () => {
     const { app, stack } = newStack();
     InventoryBucket.of(stack);
-    Aspects.of(stack).add(new class implements IAspect {
-      visit(node: IConstruct) {
-        if (InventoryBucket.isInventoryBucket(node.node.scope)) {
-          (node as s3.CfnBucket).addPropertyDeletionOverride?.('PublicAccessBlockConfiguration');
-        }
+    class OnlyInventoryBucket implements IAspect {
+      public visit(node: IConstruct): void {
+        if (s3.CfnBucket.isCfnBucket(node) && InventoryBucket.isInventoryBucket(node.node.scope)) node.addPropertyDeletionOverride('PublicAccessBlockConfiguration');
       }
-    }());
+    }
+    Aspects.of(stack).add(new OnlyInventoryBucket());
     expectRefused(app, PATH, /PublicAccessBlockConfiguration/, /has no PublicAccessBlockConfiguration/);
   });
 
